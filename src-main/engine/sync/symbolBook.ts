@@ -1,0 +1,295 @@
+/**
+ * One (venue, symbol): its order book, its sync state machine (venues.md section 1) and its
+ * counters. Venue sessions drive it; it never decides venue rules itself. Every state change
+ * is timestamped with its cause and reported through `SymbolBookHooks`.
+ */
+import type { AnomalyKind, ChecksumResult, Instrument, SyncState } from '../../../src-shared/model/market.ts';
+import { NOT_EXACT, parseScaled, requiredScale } from '../../../src-shared/model/decimal.ts';
+import { OrderBook } from '../book/orderBook.ts';
+
+export interface Transition {
+  tsMs: number;
+  from: SyncState;
+  to: SyncState;
+  cause: string;
+  detail?: string;
+}
+
+export interface SymbolCounters {
+  /** Book messages seen for this symbol (diffs and snapshots). */
+  messages: number;
+  /** Book messages applied to the book. */
+  applied: number;
+  /** Individual level updates applied (inserts, changes, deletes). */
+  levelUpdates: number;
+  snapshots: number;
+  gaps: number;
+  regress: number;
+  duplicates: number;
+  resyncs: number;
+  checksumOk: number;
+  checksumFailed: number;
+  checksumNotProvided: number;
+  crossCheckOk: number;
+  crossCheckFailed: number;
+  crossed: number;
+  invalid: number;
+  stale: number;
+  trades: number;
+  /** Diffs dropped because the snapshot already contained them. */
+  droppedBeforeSnapshot: number;
+}
+
+export function emptyCounters(): SymbolCounters {
+  return {
+    messages: 0,
+    applied: 0,
+    levelUpdates: 0,
+    snapshots: 0,
+    gaps: 0,
+    regress: 0,
+    duplicates: 0,
+    resyncs: 0,
+    checksumOk: 0,
+    checksumFailed: 0,
+    checksumNotProvided: 0,
+    crossCheckOk: 0,
+    crossCheckFailed: 0,
+    crossed: 0,
+    invalid: 0,
+    stale: 0,
+    trades: 0,
+    droppedBeforeSnapshot: 0,
+  };
+}
+
+export interface AnomalyRecord {
+  tsMs: number;
+  kind: AnomalyKind;
+  detail: string;
+}
+
+/** How the owner (the feed, or the verifier) learns what happens to a book. */
+export interface SymbolBookHooks {
+  /** State changed. */
+  onTransition?(sb: SymbolBook, t: Transition): void;
+  /** An anomaly was detected; the book is no longer trusted. The owner starts the resync. */
+  onAnomaly?(sb: SymbolBook, kind: AnomalyKind, detail: string): void;
+  /** A message was applied and the book is live (publish point). */
+  onApplied?(sb: SymbolBook): void;
+}
+
+/** Clock used for transition timestamps; tests and replays may substitute recorded time. */
+export type Clock = () => number;
+
+const MAX_TRANSITIONS = 64;
+const MAX_ANOMALIES = 64;
+
+export class SymbolBook<Buffered = unknown> {
+  readonly instrument: Instrument;
+  readonly book: OrderBook;
+  state: SyncState = 'connecting';
+  stateSinceMs: number;
+  readonly counters: SymbolCounters = emptyCounters();
+  readonly transitions: Transition[] = [];
+  readonly anomalies: AnomalyRecord[] = [];
+  /** Last applied venue sequence id (venue-specific meaning), -1 before the first. */
+  seq = -1;
+  /** Diffs waiting for a snapshot (REST-snapshot venues). */
+  buffer: Buffered[] = [];
+  /** Bound on `buffer`; past it the symbol resyncs instead of growing without limit. */
+  maxBuffer = 20_000;
+  /** Highest sequence id received (for "sequence lag" = received but not yet applied). */
+  lastSeenSeq = -1;
+  lastUpdateRecvNs = 0n;
+  lastExchTsMs = 0;
+  /** Last exchange-to-receive latency in microseconds (NaN until known). */
+  lastLatencyUs = Number.NaN;
+  /** Count of recent latency samples (ring) for p50/p99. */
+  readonly latencyUs = new Float64Array(512);
+  latencyCount = 0;
+  private readonly hooks: SymbolBookHooks;
+  private readonly clock: Clock;
+
+  constructor(instrument: Instrument, hooks: SymbolBookHooks = {}, clock: Clock = Date.now) {
+    this.instrument = instrument;
+    this.book = new OrderBook(instrument.priceScale, instrument.sizeScale);
+    this.hooks = hooks;
+    this.clock = clock;
+    this.stateSinceMs = clock();
+  }
+
+  get venue(): string {
+    return this.instrument.venue;
+  }
+
+  get symbol(): string {
+    return this.instrument.venueSymbol;
+  }
+
+  isLive(): boolean {
+    return this.state === 'live';
+  }
+
+  transition(to: SyncState, cause: string, detail?: string): void {
+    if (to === this.state) return;
+    const t: Transition = { tsMs: this.clock(), from: this.state, to, cause };
+    if (detail !== undefined) t.detail = detail;
+    this.state = to;
+    this.stateSinceMs = t.tsMs;
+    this.transitions.push(t);
+    if (this.transitions.length > MAX_TRANSITIONS) this.transitions.shift();
+    this.hooks.onTransition?.(this, t);
+  }
+
+  /**
+   * Report an anomaly. Duplicates and regressions are counted and the message dropped (the book
+   * stays valid). Everything else invalidates the book: it goes to `resyncing` and the owner is
+   * told to resync this symbol only.
+   */
+  anomaly(kind: AnomalyKind, detail: string): void {
+    const rec: AnomalyRecord = { tsMs: this.clock(), kind, detail };
+    this.anomalies.push(rec);
+    if (this.anomalies.length > MAX_ANOMALIES) this.anomalies.shift();
+    switch (kind) {
+      case 'duplicate':
+        this.counters.duplicates++;
+        return;
+      case 'regress':
+        this.counters.regress++;
+        return;
+      case 'gap':
+        this.counters.gaps++;
+        break;
+      case 'checksum-mismatch':
+        this.counters.checksumFailed++;
+        break;
+      case 'crossed-book':
+        this.counters.crossed++;
+        break;
+      case 'invalid-size':
+      case 'invalid-price':
+        this.counters.invalid++;
+        break;
+      case 'stale':
+        this.counters.stale++;
+        break;
+      default:
+        break;
+    }
+    if (kind === 'stale') {
+      // A stale book is kept but flagged (venues.md 1.1 STALE); the owner decides to probe/reconnect.
+      this.transition('stale', kind, detail);
+      this.hooks.onAnomaly?.(this, kind, detail);
+      return;
+    }
+    this.counters.resyncs++;
+    this.buffer = [];
+    this.transition('resyncing', kind, detail);
+    this.hooks.onAnomaly?.(this, kind, detail);
+  }
+
+  /** Count a checksum comparison. A mismatch is also an anomaly (resync). */
+  checksum(result: ChecksumResult, detail?: string): void {
+    if (result === 'ok') this.counters.checksumOk++;
+    else if (result === 'not-provided') this.counters.checksumNotProvided++;
+    else this.anomaly('checksum-mismatch', detail ?? 'checksum mismatch');
+  }
+
+  /** Record that a message carrying this exchange time was received now. */
+  observe(recvTsNs: bigint, exchTsMs: number): void {
+    this.lastUpdateRecvNs = recvTsNs;
+    if (exchTsMs > 0) {
+      this.lastExchTsMs = exchTsMs;
+      const lat = Number(recvTsNs / 1000n) - exchTsMs * 1000;
+      this.lastLatencyUs = lat;
+      this.latencyUs[this.latencyCount % this.latencyUs.length] = lat;
+      this.latencyCount++;
+    }
+  }
+
+  /** Called by sessions after a message was applied; checks the book and notifies. */
+  afterApply(levelUpdates: number): void {
+    this.counters.applied++;
+    this.counters.levelUpdates += levelUpdates;
+    this.book.enforceCap();
+    this.hooks.onApplied?.(this);
+  }
+
+  /** Set one level from venue strings, widening the scale when a finer decimal appears. */
+  setLevel(isBid: boolean, priceText: string, sizeText: string): boolean {
+    const book = this.book;
+    let price = parseScaled(priceText, book.priceScale);
+    let size = parseScaled(sizeText, book.sizeScale);
+    if (Number.isNaN(price) || Number.isNaN(size)) {
+      if (!this.widenFor(priceText, sizeText)) return false;
+      price = parseScaled(priceText, book.priceScale);
+      size = parseScaled(sizeText, book.sizeScale);
+      if (Number.isNaN(price) || Number.isNaN(size)) {
+        this.anomaly('invalid-price', `unparseable level ${priceText} @ ${sizeText}`);
+        return false;
+      }
+    }
+    if (size < 0) {
+      this.anomaly('invalid-size', `negative size ${sizeText} at ${priceText}`);
+      return false;
+    }
+    if (price <= 0) {
+      this.anomaly('invalid-price', `non-positive price ${priceText}`);
+      return false;
+    }
+    (isBid ? book.bids : book.asks).set(price, size);
+    return true;
+  }
+
+  /**
+   * Widen the instrument scale so that these strings parse exactly. Returns false (after
+   * reporting an anomaly) if the text is not a decimal or would not fit in 2^53.
+   */
+  widenFor(priceText: string, sizeText: string): boolean {
+    const needP = Math.max(requiredScale(priceText), this.book.priceScale);
+    const needS = Math.max(requiredScale(sizeText), this.book.sizeScale);
+    if ((needP === this.book.priceScale && needS === this.book.sizeScale) || needP > 18 || needS > 18) {
+      // Nothing to widen: the text is malformed or its mantissa does not fit in 2^53.
+      this.anomaly('invalid-price', `not an exact decimal level: ${priceText} @ ${sizeText}`);
+      return false;
+    }
+    const okWiden = this.book.widen(needP, needS);
+    this.instrument.priceScale = this.book.priceScale;
+    this.instrument.sizeScale = this.book.sizeScale;
+    if (!okWiden) {
+      this.anomaly('invalid-size', `scale ${this.book.priceScale}/${this.book.sizeScale} overflows 2^53`);
+      return false;
+    }
+    return true;
+  }
+
+  /** Parse a price string at the book's scale (widening if needed); NaN on bad input. */
+  price(text: string): number {
+    let v = parseScaled(text, this.book.priceScale);
+    if (Number.isNaN(v) && this.widenFor(text, '0')) v = parseScaled(text, this.book.priceScale);
+    return v;
+  }
+
+  /** Parse a size string at the book's scale (widening if needed); NaN on bad input. */
+  size(text: string): number {
+    let v = parseScaled(text, this.book.sizeScale);
+    if (Number.isNaN(v) && this.widenFor('0', text)) v = parseScaled(text, this.book.sizeScale);
+    return v;
+  }
+
+  /** Sequence lag: ids received but not yet applied (0 when live and caught up). */
+  sequenceLag(): number {
+    if (this.lastSeenSeq < 0 || this.seq < 0) return this.buffer.length;
+    return Math.max(0, this.lastSeenSeq - this.seq);
+  }
+
+  latencyPercentile(p: number): number {
+    const n = Math.min(this.latencyCount, this.latencyUs.length);
+    if (n === 0) return Number.NaN;
+    const sorted = Array.from(this.latencyUs.subarray(0, n)).sort((a, b) => a - b);
+    return sorted[Math.min(n - 1, Math.floor((p / 100) * n))]!;
+  }
+}
+
+export { NOT_EXACT };

@@ -1,0 +1,292 @@
+/**
+ * Binance spot / USD-M / COIN-M diff-depth session.
+ *
+ * Docs followed:
+ * - Spot: https://github.com/binance/binance-spot-api-docs/blob/master/web-socket-streams.md
+ *   ("How to manage a local order book correctly", text corrected 2025-11-12: bridge is
+ *   U <= lastUpdateId + 1 <= u) and rest-api.md ("Order book" weights, 429/418 + Retry-After).
+ * - USD-M: https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/How-to-manage-a-local-order-book-correctly
+ *   (drop u < lastUpdateId, first event U <= lastUpdateId <= u, then pu == previous u).
+ * - COIN-M: https://developers.binance.com/docs/derivatives/coin-margined-futures/websocket-market-streams/How-to-manage-a-local-order-book-correctly
+ *
+ * Quirks carried here, not in a base class:
+ * - the REST snapshot usually arrives after the first diffs: buffer regardless of subscription
+ *   ack (ccxt notes diffs can precede the ack);
+ * - futures ids are not consecutive between events: only `pu` proves continuity;
+ * - no checksum: `bookTicker` shares the depth id space, so a ticker whose `u` equals a diff's
+ *   final `u` must show exactly the rebuilt best bid/ask (the cross-check);
+ * - server pings every 20 s (spot) / 3 min (futures) are answered by the WebSocket layer (pong).
+ */
+import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import { parseScaled } from '../../../../src-shared/model/decimal.ts';
+import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import type { SymbolBook } from '../../sync/symbolBook.ts';
+import { FUTURES_STYLE_RULES, RestAligned, SPOT_STYLE_RULES } from '../../sync/restAligned.ts';
+import type { IdRange } from '../../sync/restAligned.ts';
+
+export type BinanceMarket = 'spot' | 'usdm' | 'coinm';
+
+interface DepthPayload {
+  b: [string, string][];
+  a: [string, string][];
+}
+
+interface TopAfter {
+  bidPrice: number;
+  bidSize: number;
+  askPrice: number;
+  askSize: number;
+  priceScale: number;
+  sizeScale: number;
+}
+
+interface Ticker {
+  b: string;
+  B: string;
+  a: string;
+  A: string;
+}
+
+/** Per-symbol Binance state beside the generic SymbolBook. */
+interface SymbolState {
+  aligned: RestAligned<DepthPayload>;
+  /** Best bid/ask after each recently applied diff, keyed by its final id `u`. */
+  tops: Map<number, TopAfter>;
+  /** bookTickers whose `u` is ahead of the book, waiting for the diff with that final id. */
+  pendingTickers: Map<number, Ticker>;
+}
+
+const TOPS_KEPT = 256;
+const PENDING_TICKERS_KEPT = 256;
+
+/** Streams subscribed per symbol. */
+export function binanceStreams(market: BinanceMarket, venueSymbol: string): string[] {
+  const s = venueSymbol.toLowerCase();
+  // Spot @depth@100ms; futures @depth@0ms is not public on every host, @100ms is the documented fast one.
+  const trade = market === 'spot' ? `${s}@trade` : `${s}@aggTrade`;
+  return [`${s}@depth@100ms`, `${s}@bookTicker`, trade];
+}
+
+export class BinanceSession implements VenueSession {
+  private readonly ctx: SessionContext;
+  private readonly market: BinanceMarket;
+  private readonly plan: ConnectionPlan;
+  private readonly states = new Map<string, SymbolState>();
+  private nextId = 1;
+
+  constructor(ctx: SessionContext, plan: ConnectionPlan, market: BinanceMarket) {
+    this.ctx = ctx;
+    this.plan = plan;
+    this.market = market;
+  }
+
+  onOpen(): void {
+    // The plan's URL already names every stream (combined stream); nothing to send. Live
+    // subscription changes go through SUBSCRIBE frames (`subscribeFrame`).
+  }
+
+  /** SUBSCRIBE frame for symbols added to a running connection. */
+  subscribeFrame(venueSymbols: string[]): string {
+    const params = venueSymbols.flatMap((s) => binanceStreams(this.market, s));
+    return JSON.stringify({ method: 'SUBSCRIBE', params, id: this.nextId++ });
+  }
+
+  private state(sb: SymbolBook): SymbolState {
+    let st = this.states.get(sb.symbol);
+    if (st === undefined) {
+      const rules = this.market === 'spot' ? SPOT_STYLE_RULES : FUTURES_STYLE_RULES;
+      st = {
+        aligned: new RestAligned<DepthPayload>(sb, rules, {
+          apply: (b, p, recvTsNs) => this.applyLevels(b, p, recvTsNs),
+          requestSnapshot: (b, priority) => this.ctx.requestSnapshot(b.symbol, priority),
+          applied: (b, ids) => this.recordTop(b, ids.last),
+        }),
+        tops: new Map(),
+        pendingTickers: new Map(),
+      };
+      this.states.set(sb.symbol, st);
+    }
+    return st;
+  }
+
+  onMessage(raw: string, recvTsNs: bigint): void {
+    let msg: { stream?: string; data?: Record<string, unknown>; result?: unknown; id?: unknown; error?: { msg?: string } } & Record<string, unknown>;
+    try {
+      msg = JSON.parse(raw);
+    } catch {
+      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
+      return;
+    }
+    const data = (msg.data ?? msg) as Record<string, unknown>;
+    const e = data['e'];
+    if (e === 'depthUpdate') return this.onDepth(data, recvTsNs);
+    if (e === 'trade' || e === 'aggTrade') return this.onTrade(data, recvTsNs);
+    if ((e === undefined || e === 'bookTicker') && typeof data['u'] === 'number' && typeof data['b'] === 'string') return this.onTicker(data);
+    if (e === 'serverShutdown') {
+      this.ctx.notice('warn', 'venue announced serverShutdown: reconnecting');
+      return;
+    }
+    if (msg.error !== undefined) {
+      this.ctx.notice('error', `venue error: ${msg.error.msg ?? JSON.stringify(msg.error)}`);
+      return;
+    }
+    // {"result":null,"id":N} subscription acks and other control frames need nothing.
+  }
+
+  private onDepth(d: Record<string, unknown>, recvTsNs: bigint): void {
+    const sb = this.ctx.book(String(d['s']));
+    if (sb === undefined) return;
+    sb.observe(recvTsNs, typeof d['E'] === 'number' ? d['E'] : 0);
+    const ids: IdRange = {
+      first: d['U'] as number,
+      last: d['u'] as number,
+      prev: typeof d['pu'] === 'number' ? d['pu'] : -1,
+    };
+    if (!Number.isSafeInteger(ids.first) || !Number.isSafeInteger(ids.last)) {
+      this.ctx.notice('warn', 'depthUpdate without U/u ids', sb.symbol);
+      return;
+    }
+    this.state(sb).aligned.onDiff(ids, { b: d['b'] as [string, string][], a: d['a'] as [string, string][] }, recvTsNs);
+  }
+
+  private applyLevels(sb: SymbolBook, p: DepthPayload, _recvTsNs: bigint): number {
+    let n = 0;
+    for (const [px, qty] of p.b) {
+      if (!sb.setLevel(true, px, qty)) return -1;
+      n++;
+    }
+    for (const [px, qty] of p.a) {
+      if (!sb.setLevel(false, px, qty)) return -1;
+      n++;
+    }
+    return n;
+  }
+
+  private onTicker(d: Record<string, unknown>): void {
+    const sb = this.ctx.book(String(d['s']));
+    if (sb === undefined || (sb.state !== 'live' && sb.state !== 'syncing')) return;
+    const st = this.state(sb);
+    const u = d['u'] as number;
+    const t = d as unknown as Ticker;
+    const top = st.tops.get(u);
+    if (top !== undefined) {
+      this.compare(sb, u, top, t);
+      return;
+    }
+    if (u > sb.seq) {
+      st.pendingTickers.set(u, t);
+      if (st.pendingTickers.size > PENDING_TICKERS_KEPT) {
+        const oldest = st.pendingTickers.keys().next().value as number;
+        st.pendingTickers.delete(oldest);
+      }
+    }
+    // u <= seq and not a diff's final id: the ticker reflects a state between two diffs; no check.
+  }
+
+  private compare(sb: SymbolBook, u: number, top: TopAfter, t: Ticker): void {
+    const ps = top.priceScale;
+    const ss = top.sizeScale;
+    const ok =
+      parseScaled(t.b, ps) === top.bidPrice &&
+      parseScaled(t.B, ss) === top.bidSize &&
+      parseScaled(t.a, ps) === top.askPrice &&
+      parseScaled(t.A, ss) === top.askSize;
+    this.ctx.crossCheck(sb, ok, ok ? `u ${u}` : `u ${u}: bookTicker ${t.b}@${t.B} / ${t.a}@${t.A} vs book ${top.bidPrice}@${top.bidSize} / ${top.askPrice}@${top.askSize}`);
+  }
+
+  private onTrade(d: Record<string, unknown>, recvTsNs: bigint): void {
+    const sb = this.ctx.book(String(d['s']));
+    if (sb === undefined) return;
+    const price = sb.price(String(d['p']));
+    const size = sb.size(String(d['q']));
+    if (Number.isNaN(price) || Number.isNaN(size)) return;
+    sb.counters.trades++;
+    const t: Trade = {
+      venue: sb.instrument.venue,
+      symbol: sb.symbol,
+      tradeId: String(d['e'] === 'trade' ? d['t'] : d['a']),
+      // m = "is the buyer the market maker": true means the taker sold.
+      takerSide: d['m'] === true ? 'sell' : 'buy',
+      price,
+      size,
+      priceScale: sb.book.priceScale,
+      sizeScale: sb.book.sizeScale,
+      exchTsMs: typeof d['T'] === 'number' ? d['T'] : 0,
+      recvTsNs,
+    };
+    this.ctx.trade(t);
+  }
+
+  onSnapshot(venueSymbol: string, body: string, _recvTsNs: bigint): void {
+    const sb = this.ctx.book(venueSymbol);
+    if (sb === undefined) return;
+    const st = this.state(sb);
+    let snap: { lastUpdateId?: number; bids?: [string, string][]; asks?: [string, string][]; code?: number; msg?: string };
+    try {
+      snap = JSON.parse(body);
+    } catch {
+      this.ctx.notice('error', `snapshot for ${venueSymbol} is not JSON`, venueSymbol);
+      st.aligned.snapshotFailed();
+      return;
+    }
+    if (typeof snap.lastUpdateId !== 'number' || !Array.isArray(snap.bids) || !Array.isArray(snap.asks)) {
+      this.ctx.notice('error', `snapshot for ${venueSymbol} has no lastUpdateId/bids/asks${snap.msg ? `: ${snap.msg}` : ''}`, venueSymbol);
+      st.aligned.snapshotFailed();
+      return;
+    }
+    const { lastUpdateId, bids, asks } = snap;
+    const depth = Math.max(bids.length, asks.length);
+    st.tops.clear();
+    st.aligned.onSnapshot((b) => {
+      for (const [px, qty] of bids) if (!b.setLevel(true, px, qty)) return -1;
+      for (const [px, qty] of asks) if (!b.setLevel(false, px, qty)) return -1;
+      return lastUpdateId;
+    }, depth);
+  }
+
+  resync(venueSymbol: string, _cause: AnomalyKind): void {
+    const sb = this.ctx.book(venueSymbol);
+    if (sb === undefined) return;
+    const st = this.state(sb);
+    st.aligned.reset();
+    st.tops.clear();
+    st.pendingTickers.clear();
+    st.aligned.askSnapshot('manual');
+  }
+
+  onClose(): void {
+    for (const st of this.states.values()) {
+      st.aligned.reset();
+      st.tops.clear();
+      st.pendingTickers.clear();
+    }
+  }
+
+  get connection(): ConnectionPlan {
+    return this.plan;
+  }
+
+  /** After a diff with final id `u` was applied: remember the top and settle a waiting ticker. */
+  private recordTop(sb: SymbolBook, u: number): void {
+    const st = this.state(sb);
+    const b = sb.book;
+    st.tops.set(u, {
+      bidPrice: b.bids.bestPrice(),
+      bidSize: b.bids.bestSize(),
+      askPrice: b.asks.bestPrice(),
+      askSize: b.asks.bestSize(),
+      priceScale: b.priceScale,
+      sizeScale: b.sizeScale,
+    });
+    if (st.tops.size > TOPS_KEPT) st.tops.delete(st.tops.keys().next().value as number);
+    const t = st.pendingTickers.get(u);
+    if (t !== undefined) {
+      st.pendingTickers.delete(u);
+      this.compare(sb, u, st.tops.get(u)!, t);
+    }
+    for (const k of st.pendingTickers.keys()) {
+      if (k < u) st.pendingTickers.delete(k);
+      else break;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Every venue the engine knows, validated when this module loads: ids are unique, specs are
+ * complete, limits are positive. Adding a venue = one folder + one entry here
+ * (docs/ADDING_A_VENUE.md).
+ */
+import type { VenueId } from '../../../src-shared/model/market.ts';
+import type { VenueSpec } from './venue.ts';
+import { binanceCoinm, binanceSpot, binanceUs, binanceUsdm } from './binance/binanceSpec.ts';
+
+const ALL: VenueSpec[] = [
+  binanceSpot,
+  binanceUs,
+  binanceUsdm,
+  binanceCoinm,
+];
+
+export class RegistryError extends Error {}
+
+function validate(specs: VenueSpec[]): Map<VenueId, VenueSpec> {
+  const map = new Map<VenueId, VenueSpec>();
+  for (const s of specs) {
+    if (map.has(s.id)) throw new RegistryError(`venue ${s.id} registered twice`);
+    if (s.docs.length === 0) throw new RegistryError(`venue ${s.id} names no exchange documentation`);
+    if (!/^wss?:\/\//.test(s.wsUrl)) throw new RegistryError(`venue ${s.id} has no WebSocket URL`);
+    if (s.snapshot === 'rest' && s.rest === undefined) throw new RegistryError(`venue ${s.id} takes REST snapshots but has no REST spec`);
+    const l = s.limits;
+    if (!(l.symbolsPerConnection > 0 && l.controlMessagesPerSecond > 0 && l.staleAfterMs > 0)) throw new RegistryError(`venue ${s.id} has non-positive limits`);
+    map.set(s.id, s);
+  }
+  return map;
+}
+
+export const VENUES: ReadonlyMap<VenueId, VenueSpec> = validate(ALL);
+
+export function venueSpec(id: string): VenueSpec {
+  const s = VENUES.get(id as VenueId);
+  if (s === undefined) throw new RegistryError(`unknown venue "${id}" (known: ${[...VENUES.keys()].join(', ')})`);
+  return s;
+}
+
+/** Venue behind a WebSocket or REST URL, by host and path. */
+export function venueForUrl(url: string): VenueSpec | undefined {
+  for (const s of VENUES.values()) if (s.recognizes?.(url)) return s;
+  return undefined;
+}

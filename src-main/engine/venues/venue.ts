@@ -1,0 +1,124 @@
+/**
+ * The contract every venue folder implements (docs/ADDING_A_VENUE.md).
+ *
+ * A venue is a description (`VenueSpec`: endpoints, limits, how to shard symbols over
+ * connections, how to name instruments) plus a `VenueSession` per WebSocket connection that turns
+ * raw frames into book operations on `SymbolBook`s. The same session code runs live, against the
+ * local replay servers, and inside `depthdesk verify` over recordings: only the `SessionContext`
+ * differs.
+ */
+import type { AnomalyKind, Instrument, Trade, VenueId } from '../../../src-shared/model/market.ts';
+import type { SymbolBook } from '../sync/symbolBook.ts';
+
+/** What a venue says about its REST snapshot endpoint and limits. */
+export interface RestSpec {
+  /** Base URL of the REST API ("https://api.binance.com"). */
+  baseUrl: string;
+  /** Path + query of the depth snapshot for a venue symbol. */
+  snapshotPath(venueSymbol: string): string;
+  /** Depth the snapshot asks for (levels per side), for the trust band. */
+  snapshotDepth: number;
+  /** Weight one snapshot request costs. */
+  snapshotWeight: number;
+  /** Weight budget per window (venue's documented IP limit). */
+  weightPerWindow: number;
+  windowMs: number;
+  /** Header carrying the weight the venue has counted, if any ("x-mbx-used-weight-1m"). */
+  usedWeightHeader?: string;
+}
+
+export interface VenueLimits {
+  /** Streams/topics/symbols per connection (Binance 1024 streams, Kucoin 100 ...). */
+  symbolsPerConnection: number;
+  /** Control messages (subscribe/ping) per second per connection. */
+  controlMessagesPerSecond: number;
+  /** Hard connection lifetime, rotate before it (Binance 24 h). 0 = none. */
+  connectionLifetimeMs: number;
+  /** No book message nor heartbeat for this long => stale. */
+  staleAfterMs: number;
+}
+
+export interface ConnectionPlan {
+  /** Stable id within the venue ("binance-spot#0"). */
+  id: string;
+  url: string;
+  venueSymbols: string[];
+}
+
+export interface VenueSpec {
+  id: VenueId;
+  label: string;
+  /** Exchange documentation this implementation follows. */
+  docs: string[];
+  /** How the first book arrives. */
+  snapshot: 'rest' | 'in-band' | 'every-message';
+  wsUrl: string;
+  rest?: RestSpec;
+  limits: VenueLimits;
+  /** Depth cap for windowed feeds (levels per side), 0 when the feed covers the whole book. */
+  depthCap: number;
+  /** Names the instrument behind a venue symbol (normalized symbol, base/quote, kind). */
+  instrument(venueSymbol: string): Instrument;
+  /** Shard symbols over connections honouring per-connection limits. */
+  plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[];
+  /** Create the protocol session for one connection. */
+  createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession;
+  /** True when a recorded WebSocket or REST URL belongs to this venue (used by `verify`). */
+  recognizes?(url: string): boolean;
+  /** Venue symbol a recorded REST snapshot URL asks for. */
+  snapshotSymbol?(url: string): string | undefined;
+}
+
+export interface VenueSession {
+  /** Frames to send right after the socket opens (subscriptions). */
+  onOpen(): void;
+  /** A text frame from the venue. */
+  onMessage(raw: string, recvTsNs: bigint): void;
+  /** A REST snapshot response for one symbol (REST-snapshot venues). */
+  onSnapshot?(venueSymbol: string, body: string, recvTsNs: bigint): void;
+  /**
+   * Start a resync of one symbol after its book was invalidated (anomaly, manual request, or
+   * process restart): REST venues re-buffer and ask for a snapshot, in-band venues unsubscribe and
+   * subscribe again for a fresh snapshot. Other symbols on the connection are not touched.
+   */
+  resync(venueSymbol: string, cause: AnomalyKind): void;
+  /** Application-level keepalive frame, sent every `intervalMs` when the venue wants one. */
+  keepalive?: { intervalMs: number; frame(): string };
+  /** Called when the socket closed; every book on it is no longer live. */
+  onClose?(): void;
+}
+
+/** What a session may do. Implemented by the live feed and by the verifier. */
+export interface SessionContext {
+  /** Send a text frame on this connection. */
+  send(frame: string): void;
+  /** The book of a venue symbol on this connection, or undefined if not subscribed here. */
+  book(venueSymbol: string): SymbolBook | undefined;
+  /** All books on this connection. */
+  books(): Iterable<SymbolBook>;
+  /** Ask for a REST snapshot of one symbol through the venue's REST budget. */
+  requestSnapshot(venueSymbol: string, priority: SnapshotPriority): void;
+  /** A normalized trade. */
+  trade(t: Trade): void;
+  /** A cross-check against an independent venue signal (Binance bookTicker). */
+  crossCheck(sb: SymbolBook, ok: boolean, detail: string): void;
+  /** Something about the connection itself (subscription error, venue notice). */
+  notice(level: 'info' | 'warn' | 'error', message: string, venueSymbol?: string): void;
+  /** Report that every book on the connection must resync (connection-wide sequence gap). */
+  connectionAnomaly(kind: AnomalyKind, detail: string): void;
+}
+
+/** Gap resyncs are served before cold starts (issue: "serves gap resyncs before cold starts"). */
+export type SnapshotPriority = 'gap' | 'manual' | 'cold';
+
+/** Nanoseconds to milliseconds as a number. */
+export function nsToMs(ns: bigint): number {
+  return Number(ns / 1_000_000n);
+}
+
+/** Split symbols into groups of at most n. */
+export function chunk<T>(items: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  return out;
+}

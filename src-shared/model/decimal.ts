@@ -1,0 +1,165 @@
+/**
+ * Exact decimals as integer mantissas with a per-instrument scale (number of fractional digits).
+ *
+ * A price string "61737.63000000" at scale 2 is the mantissa 6173763; at scale 8 it is
+ * 6173763000000. Parsing walks the characters once and never goes through a binary float, so
+ * every value the engine holds is exactly the venue's decimal. Mantissas are JS numbers that are
+ * always integers below Number.MAX_SAFE_INTEGER (2^53 - 1); anything that would not fit, or that
+ * carries more significant fractional digits than the scale allows, is reported as NaN so that
+ * the caller can widen the scale or reject the message. Integers in that range are exact in a
+ * double, and additions/comparisons of them are exact too.
+ */
+
+/** Returned by the parsers when the text is not a decimal that fits the requested scale. */
+export const NOT_EXACT = Number.NaN;
+
+const POW10: number[] = [];
+for (let i = 0, p = 1; i <= 22; i++, p *= 10) POW10.push(p);
+
+/** 10^n as an exact double, for 0 <= n <= 22. */
+export function pow10(n: number): number {
+  const v = POW10[n];
+  if (v === undefined) throw new RangeError(`pow10(${n}) out of range`);
+  return v;
+}
+
+/**
+ * Parse a decimal string (optionally signed, optionally with an exponent such as "1e-7") into a
+ * mantissa at `scale` fractional digits. Returns NaN when the string is malformed, when it has
+ * non-zero digits beyond `scale`, or when the mantissa would exceed 2^53 - 1.
+ */
+export function parseScaled(s: string, scale: number): number {
+  const n = s.length;
+  let i = 0;
+  let neg = false;
+  if (n === 0) return NOT_EXACT;
+  let c = s.charCodeAt(0);
+  if (c === 45 /* - */) {
+    neg = true;
+    i = 1;
+  } else if (c === 43 /* + */) {
+    i = 1;
+  }
+  let mant = 0;
+  let digits = 0;
+  let frac = -1; // number of fractional digits consumed, -1 before the point
+  let excess = false; // a non-zero digit beyond the scale was seen
+  for (; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (frac >= 0) {
+        if (frac >= scale) {
+          if (c !== 48) excess = true;
+          frac++;
+          continue;
+        }
+        frac++;
+      }
+      mant = mant * 10 + (c - 48);
+    } else if (c === 46 /* . */ && frac < 0) {
+      frac = 0;
+    } else if (c === 101 || c === 69 /* e E */) {
+      return parseWithExponent(s, scale);
+    } else {
+      return NOT_EXACT;
+    }
+  }
+  if (digits === 0 || excess) return NOT_EXACT;
+  const fracUsed = frac < 0 ? 0 : Math.min(frac, scale);
+  const pad = scale - fracUsed;
+  if (pad > 0) mant *= pow10(pad);
+  if (!(mant <= Number.MAX_SAFE_INTEGER)) return NOT_EXACT;
+  return neg ? -mant : mant;
+}
+
+/** Slow path for exponent notation ("1e-7", "2.5E+3"), as rendered by JavaScript or Python. */
+function parseWithExponent(s: string, scale: number): number {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?[eE]([+-]?\d+)$/.exec(s);
+  if (!m) return NOT_EXACT;
+  const sign = m[1] ?? '';
+  const intPart = m[2] ?? '';
+  const fracPart = m[3] ?? '';
+  const exp = Number(m[4]);
+  if (intPart.length + fracPart.length === 0 || !Number.isInteger(exp) || Math.abs(exp) > 400) return NOT_EXACT;
+  let digits = intPart + fracPart;
+  let point = intPart.length + exp; // position of the decimal point within `digits`
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  } else if (point > digits.length) {
+    digits = digits + '0'.repeat(point - digits.length);
+  }
+  return parseScaled(`${sign}${digits.slice(0, point) || '0'}.${digits.slice(point)}`, scale);
+}
+
+/** Number of fractional digits a decimal string needs to be exact (trailing zeros ignored). */
+export function requiredScale(s: string): number {
+  const e = s.search(/[eE]/);
+  if (e >= 0) {
+    const m = /^[+-]?(\d*)(?:\.(\d*))?[eE]([+-]?\d+)$/.exec(s);
+    if (!m) return 0;
+    const frac = (m[2] ?? '').replace(/0+$/, '').length;
+    return Math.max(0, frac - Number(m[3]));
+  }
+  const dot = s.indexOf('.');
+  if (dot < 0) return 0;
+  let end = s.length;
+  while (end > dot + 1 && s.charCodeAt(end - 1) === 48) end--;
+  return end - dot - 1;
+}
+
+/** Render a mantissa at `scale` as a plain decimal string without trailing zeros ("61737.63"). */
+export function formatScaled(mantissa: number, scale: number): string {
+  return trimZeros(formatFixed(mantissa, scale));
+}
+
+/** Render a mantissa at `scale` with exactly `scale` fractional digits ("61737.63000000"). */
+export function formatFixed(mantissa: number, scale: number): string {
+  const neg = mantissa < 0;
+  const digits = String(neg ? -mantissa : mantissa);
+  if (scale === 0) return neg ? `-${digits}` : digits;
+  const padded = digits.length <= scale ? '0'.repeat(scale - digits.length + 1) + digits : digits;
+  const out = `${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`;
+  return neg ? `-${out}` : out;
+}
+
+/** Render with exactly `decimals` fractional digits (truncating extra zeros, padding otherwise). */
+export function formatWithDecimals(mantissa: number, scale: number, decimals: number): string {
+  if (decimals >= scale) {
+    const s = formatFixed(mantissa, scale);
+    const pad = decimals - scale;
+    if (pad === 0) return s;
+    return scale === 0 ? `${s}.${'0'.repeat(pad)}` : s + '0'.repeat(pad);
+  }
+  const s = formatFixed(mantissa, scale);
+  const cut = scale - decimals;
+  const out = s.slice(0, s.length - cut);
+  return out.endsWith('.') ? out.slice(0, -1) : out;
+}
+
+function trimZeros(s: string): string {
+  if (s.indexOf('.') < 0) return s;
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48) end--;
+  if (s.charCodeAt(end - 1) === 46) end--;
+  return s.slice(0, end);
+}
+
+/** Convert a mantissa from one scale to a larger one (exact; NaN if it would not fit). */
+export function rescale(mantissa: number, fromScale: number, toScale: number): number {
+  if (toScale === fromScale) return mantissa;
+  if (toScale < fromScale) throw new RangeError('rescale only widens');
+  const v = mantissa * pow10(toScale - fromScale);
+  return Math.abs(v) <= Number.MAX_SAFE_INTEGER ? v : NOT_EXACT;
+}
+
+/** Parse a decimal string to a BigInt mantissa at `scale` (for values beyond 2^53, e.g. notional sums). */
+export function parseScaledBig(s: string, scale: number): bigint | undefined {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(s);
+  if (!m || (m[2] ?? '') + (m[3] ?? '') === '') return undefined;
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  if (frac.length > scale) return undefined;
+  const v = BigInt((m[2] || '0') + frac.padEnd(scale, '0'));
+  return m[1] === '-' ? -v : v;
+}
