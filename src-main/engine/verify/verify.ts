@@ -55,9 +55,9 @@ export interface VerifyOptions {
 /** Guess the venue of a file from its name when records carry no URL (hftbacktest captures). */
 function venueFromFileName(file: string): VenueSpec | undefined {
   const name = basename(file);
-  if (/^spot_/.test(name)) return VENUES.get('binance-spot');
-  if (/^usdm_/.test(name)) return VENUES.get('binance-usdm');
-  if (/^coinm_/.test(name)) return VENUES.get('binance-coinm');
+  if (name.startsWith('spot_')) return VENUES.get('binance-spot');
+  if (name.startsWith('usdm_')) return VENUES.get('binance-usdm');
+  if (name.startsWith('coinm_')) return VENUES.get('binance-coinm');
   return undefined;
 }
 
@@ -95,48 +95,47 @@ class VerifyRun {
     let c = this.conns.get(key);
     if (c !== undefined) return c;
     const books = new Map<string, SymbolBook>();
-    const run = this;
     const state: ConnState = { spec, books, session: undefined as unknown as VenueSession };
     const ctx: SessionContext = {
       send: () => {},
-      book(venueSymbol: string): SymbolBook | undefined {
+      book: (venueSymbol: string): SymbolBook | undefined => {
         let sb = books.get(venueSymbol);
         if (sb === undefined) {
           // The same book may be carried by two connections (OKX once recorded three): each
           // connection keeps its own copy; recorded snapshots go to the first one.
           const ownerKey = `${spec.id}|${venueSymbol}`;
-          const other = run.owner.get(ownerKey);
+          const other = this.owner.get(ownerKey);
           sb = new SymbolBook(spec.instrument(venueSymbol), {
             onAnomaly: (b, kind) => {
               if (kind !== 'stale') state.session.resync(b.symbol, kind);
             },
             onApplied: (b) => {
-              if (run.current !== undefined) run.opts.onApplied?.(b, run.current);
+              if (this.current !== undefined) this.opts.onApplied?.(b, this.current);
             },
-          }, run.nowMs);
+          }, this.nowMs);
           sb.book.depthCap = spec.depthCap;
           books.set(venueSymbol, sb);
-          if (other === undefined) run.owner.set(ownerKey, state);
+          if (other === undefined) this.owner.set(ownerKey, state);
         }
         return sb;
       },
       books: () => books.values(),
-      requestSnapshot(venueSymbol: string, _p: SnapshotPriority): void {
+      requestSnapshot: (venueSymbol: string, _p: SnapshotPriority): void => {
         const k = `${spec.id}|${venueSymbol}`;
-        run.snapshotRequests.set(k, (run.snapshotRequests.get(k) ?? 0) + 1);
+        this.snapshotRequests.set(k, (this.snapshotRequests.get(k) ?? 0) + 1);
       },
-      trade: (t) => run.opts.onTrade?.(t),
-      crossCheck(sb: SymbolBook, ok: boolean, detail: string): void {
+      trade: (t) => this.opts.onTrade?.(t),
+      crossCheck: (sb: SymbolBook, ok: boolean, detail: string): void => {
         if (ok) sb.counters.crossCheckOk++;
         else {
           sb.counters.crossCheckFailed++;
-          if (sb.counters.crossCheckFailed <= 5) run.notices.push(`${spec.id} ${sb.symbol}: top-of-book cross-check failed: ${detail}`);
+          if (sb.counters.crossCheckFailed <= 5) this.notices.push(`${spec.id} ${sb.symbol}: top-of-book cross-check failed: ${detail}`);
         }
       },
-      notice(level, message, venueSymbol) {
-        if (level !== 'info') run.notices.push(`${spec.id}${venueSymbol ? ` ${venueSymbol}` : ''} [${label}] ${level}: ${message}`);
+      notice: (level, message, venueSymbol) => {
+        if (level !== 'info') this.notices.push(`${spec.id}${venueSymbol ? ` ${venueSymbol}` : ''} [${label}] ${level}: ${message}`);
       },
-      connectionAnomaly(kind, detail) {
+      connectionAnomaly: (kind, detail) => {
         for (const sb of books.values()) sb.anomaly(kind, detail);
       },
     };

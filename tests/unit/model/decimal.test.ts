@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { formatFixed, formatScaled, parseScaled, parseScaledBig, requiredScale, formatWithDecimals } from '../../../src-shared/model/decimal.ts';
+
+describe('parseScaled', () => {
+  it('parses venue strings exactly at the requested scale', () => {
+    expect(parseScaled('61737.63000000', 2)).toBe(6173763);
+    expect(parseScaled('61737.63000000', 8)).toBe(6173763000000);
+    expect(parseScaled('0.00000000', 8)).toBe(0);
+    expect(parseScaled('3366', 1)).toBe(33660);
+    expect(parseScaled('-0.5', 1)).toBe(-5);
+  });
+  it('reports finer precision than the scale as NaN instead of rounding', () => {
+    expect(parseScaled('0.123', 2)).toBeNaN();
+    expect(parseScaled('0.1230', 3)).toBe(123);
+  });
+  it('rejects malformed text and mantissas beyond 2^53', () => {
+    for (const s of ['', '.', '-', '1.2.3', '12a', ' 1', '0x10']) expect(parseScaled(s, 2)).toBeNaN();
+    expect(parseScaled('90071992547409.93', 2)).toBeNaN();
+    expect(parseScaled('90071992547409.91', 2)).toBe(9007199254740991);
+  });
+  it('parses exponent notation as rendered by JavaScript (Bitfinex) and Python', () => {
+    expect(parseScaled('1e-7', 8)).toBe(10);
+    expect(parseScaled('2.5E+3', 0)).toBe(2500);
+    expect(parseScaled('1e-7', 6)).toBeNaN();
+  });
+  it('does not go through binary floating point', () => {
+    // 0.1 + 0.2 style artefacts cannot appear: each digit is accumulated as an integer.
+    expect(parseScaled('0.3', 15)).toBe(300000000000000);
+    expect(parseScaled('1.1', 1) + parseScaled('2.2', 1)).toBe(parseScaled('3.3', 1));
+  });
+});
+
+describe('formatting', () => {
+  it('round-trips mantissas', () => {
+    expect(formatScaled(6173763, 2)).toBe('61737.63');
+    expect(formatScaled(100, 2)).toBe('1');
+    expect(formatFixed(5, 8)).toBe('0.00000005');
+    expect(formatFixed(-5, 2)).toBe('-0.05');
+    expect(formatWithDecimals(452852, 1, 1)).toBe('45285.2');
+    expect(formatWithDecimals(100, 3, 8)).toBe('0.10000000');
+    expect(formatWithDecimals(12340, 3, 2)).toBe('12.34');
+  });
+  it('computes the scale a string needs', () => {
+    expect(requiredScale('61737.63000000')).toBe(2);
+    expect(requiredScale('100')).toBe(0);
+    expect(requiredScale('1e-7')).toBe(7);
+  });
+  it('parses big mantissas as BigInt', () => {
+    expect(parseScaledBig('123456789012345678.25', 2)).toBe(12345678901234567825n);
+    expect(parseScaledBig('1.234', 2)).toBeUndefined();
+  });
+});
