@@ -67,7 +67,8 @@ interface ConnState {
   books: Map<string, SymbolBook>;
 }
 
-class VerifyRun {
+/** Offline feed over recorded records: also used by benchmarks to time the real code path. */
+export class VerifyRun {
   readonly notices: string[] = [];
   private readonly conns = new Map<string, ConnState>();
   /** Connection label -> venue, learnt from `connect` records. */
