@@ -145,6 +145,15 @@ export interface ProcessStatus {
   uptimeMs: number;
 }
 
+/** A process's answer to `process.ping`. */
+export interface ProcessPing {
+  seq: number;
+  pid: number;
+  uptimeMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
 export interface EngineStatus {
   build: string;
   startedMs: number;
@@ -292,6 +301,13 @@ export interface EngineMethods {
   'diagnostics.export': [{ path?: string }, DiagnosticsResult];
   /** Views subscribe to market data frames for these books (replaces the previous set). */
   'view.subscribe': [{ books: { venue: VenueId; symbol: string }[]; depth: number }, { books: number }];
+  /**
+   * Heartbeat the supervisor sends to every engine process. It is answered from the process's
+   * event loop, so a wedged process (busy loop, deadlock) misses it even though it has not exited.
+   */
+  'process.ping': [{ seq: number; sentMs: number }, ProcessPing];
+  /** Restart one engine process by name (an operator's way out of a crash loop). */
+  'processes.restart': [{ name: string }, { restarted: boolean; detail: string }];
 }
 
 export type EngineMethod = keyof EngineMethods;
