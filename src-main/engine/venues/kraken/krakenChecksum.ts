@@ -1,0 +1,77 @@
+/**
+ * Kraken spot book checksum (WebSocket v1 and v2 use the same algorithm).
+ *
+ * Docs: https://docs.kraken.com/api/docs/guides/spot-ws-book-v1 ("Book checksum"),
+ * https://docs.kraken.com/api/docs/guides/spot-ws-book-v2, venues.md section 9.
+ *
+ * The rule, over the top 10 levels whatever depth was subscribed:
+ *   1. asks, best (lowest) first: price text with '.' removed and leading zeros stripped, then
+ *      the volume text formatted the same way;
+ *   2. then bids, best (highest) first, the same way;
+ *   3. CRC-32 of that ASCII text, compared as an unsigned 32-bit integer.
+ * Trailing zeros matter: the text is the price/volume at the pair's fixed decimals
+ * ("0.00000500" -> "500", "58729.40000" -> "5872940000"). v1 sends every value with those fixed
+ * decimals, so the session learns them from the snapshot strings; v2 would take them from the
+ * `instrument` channel (price_precision / qty_precision).
+ */
+import { CRC32_INIT, crc32Final, crc32Update } from '../../../../src-shared/model/crc32.ts';
+import { formatWithDecimals } from '../../../../src-shared/model/decimal.ts';
+import type { LevelText } from '../../../../src-shared/model/market.ts';
+import type { BookSide, OrderBook } from '../../book/orderBook.ts';
+
+/** Levels per side the checksum covers. */
+export const KRAKEN_CHECKSUM_DEPTH = 10;
+
+/** Fixed number of fractional digits Kraken renders prices and volumes of one pair with. */
+export interface WireDecimals {
+  price: number;
+  size: number;
+}
+
+/** "0.05005" -> "5005", "58729.40000" -> "5872940000": '.' removed, leading zeros stripped. */
+export function krakenChecksumField(text: string): string {
+  const digits = text.replace('.', '');
+  let i = 0;
+  while (i < digits.length && digits.charCodeAt(i) === 48) i++;
+  return digits.slice(i);
+}
+
+function sideText(side: BookSide, book: OrderBook, dec: WireDecimals, crc: number): number {
+  let c = crc;
+  const n = Math.min(side.count, KRAKEN_CHECKSUM_DEPTH);
+  for (let i = 0; i < n; i++) {
+    c = crc32Update(c, krakenChecksumField(formatWithDecimals(side.priceAt(i), book.priceScale, dec.price)));
+    c = crc32Update(c, krakenChecksumField(formatWithDecimals(side.sizeAtLevel(i), book.sizeScale, dec.size)));
+  }
+  return c;
+}
+
+/** Unsigned checksum of a local book rendered at the pair's wire decimals. */
+export function krakenBookChecksum(book: OrderBook, dec: WireDecimals): number {
+  return crc32Final(sideText(book.bids, book, dec, sideText(book.asks, book, dec, CRC32_INIT)));
+}
+
+/** The text the checksum hashes for a local book (diagnostics for a mismatch). */
+export function krakenBookChecksumText(book: OrderBook, dec: WireDecimals): string {
+  const part = (side: BookSide): string => {
+    let s = '';
+    for (let i = 0; i < Math.min(side.count, KRAKEN_CHECKSUM_DEPTH); i++) {
+      s += krakenChecksumField(formatWithDecimals(side.priceAt(i), book.priceScale, dec.price));
+      s += krakenChecksumField(formatWithDecimals(side.sizeAtLevel(i), book.sizeScale, dec.size));
+    }
+    return s;
+  };
+  return part(book.asks) + part(book.bids);
+}
+
+/** Unsigned checksum of levels given as Kraken's strings, best first on each side. */
+export function krakenLevelsChecksum(asks: readonly LevelText[], bids: readonly LevelText[]): number {
+  let c = CRC32_INIT;
+  for (const side of [asks, bids]) {
+    for (const lv of side.slice(0, KRAKEN_CHECKSUM_DEPTH)) {
+      c = crc32Update(c, krakenChecksumField(lv.price));
+      c = crc32Update(c, krakenChecksumField(lv.size));
+    }
+  }
+  return crc32Final(c);
+}

@@ -1,0 +1,89 @@
+/**
+ * OKX order-book checksum (v5 `books`, `books-l2-tbt`, `books50-l2-tbt`).
+ *
+ * Docs: https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel
+ * ("Checksum" section of the copies before June 2026), venues.md section 6.
+ *
+ * The rule: after applying a message, take the top 25 bids and top 25 asks and build
+ * `bid1Px:bid1Sz:ask1Px:ask1Sz:bid2Px:bid2Sz:...`; when one side has fewer than 25 levels the
+ * other side continues alone (doc examples "3366.1:7:3366.8:9:3366:6:3368:8" and
+ * "3366.1:7:3366.8:9:3368:8:3372:8"). CRC-32 of that text, compared as a *signed* 32-bit integer.
+ * The strings must be the exchange's originals. OKX sends decimals without trailing zeros and
+ * without exponents, so rendering the exact mantissa with `formatScaled` gives back the original
+ * text: tests/replay/okxVerify.test.ts checks that claim over every level of the recordings.
+ *
+ * Since 2026-06-23 OKX sends `checksum: 0` on every book message (notice "Order Book Channels
+ * Checksum Field Deprecation", 2026-05-21; ccxt PR #30299): 0 or a missing field means "not
+ * provided", never a failure.
+ */
+import { CRC32_INIT, crc32Final, crc32Update, toSigned32 } from '../../../../src-shared/model/crc32.ts';
+import { formatScaled } from '../../../../src-shared/model/decimal.ts';
+import type { LevelText } from '../../../../src-shared/model/market.ts';
+import type { BookSide, OrderBook } from '../../book/orderBook.ts';
+
+/** Levels per side the checksum covers. */
+export const OKX_CHECKSUM_DEPTH = 25;
+
+/** Best-first access to levels as text. */
+interface TextLevels {
+  count: number;
+  price(i: number): string;
+  size(i: number): string;
+}
+
+function interleave(bids: TextLevels, asks: TextLevels, visit: (piece: string) => void): void {
+  let first = true;
+  const put = (s: string): void => {
+    visit(first ? s : `:${s}`);
+    first = false;
+  };
+  for (let i = 0; i < OKX_CHECKSUM_DEPTH; i++) {
+    if (i < bids.count) {
+      put(bids.price(i));
+      put(bids.size(i));
+    }
+    if (i < asks.count) {
+      put(asks.price(i));
+      put(asks.size(i));
+    }
+  }
+}
+
+function checksumOf(bids: TextLevels, asks: TextLevels): number {
+  let crc = CRC32_INIT;
+  interleave(bids, asks, (piece) => {
+    crc = crc32Update(crc, piece);
+  });
+  return toSigned32(crc32Final(crc));
+}
+
+function bookLevels(side: BookSide, priceScale: number, sizeScale: number): TextLevels {
+  return {
+    count: side.count,
+    price: (i) => formatScaled(side.priceAt(i), priceScale),
+    size: (i) => formatScaled(side.sizeAtLevel(i), sizeScale),
+  };
+}
+
+function textLevels(levels: readonly LevelText[]): TextLevels {
+  return { count: levels.length, price: (i) => levels[i]!.price, size: (i) => levels[i]!.size };
+}
+
+/** Signed checksum of a local book, as OKX would send it for this state. */
+export function okxBookChecksum(book: OrderBook): number {
+  return checksumOf(bookLevels(book.bids, book.priceScale, book.sizeScale), bookLevels(book.asks, book.priceScale, book.sizeScale));
+}
+
+/** The text the checksum hashes for a local book (diagnostics for a mismatch). */
+export function okxBookChecksumText(book: OrderBook): string {
+  let out = '';
+  interleave(bookLevels(book.bids, book.priceScale, book.sizeScale), bookLevels(book.asks, book.priceScale, book.sizeScale), (p) => {
+    out += p;
+  });
+  return out;
+}
+
+/** Signed checksum of levels given as the exchange's strings, best first on each side. */
+export function okxLevelsChecksum(bids: readonly LevelText[], asks: readonly LevelText[]): number {
+  return checksumOf(textLevels(bids), textLevels(asks));
+}

@@ -1,0 +1,343 @@
+/**
+ * OKX v5 public order-book session (`books`, `books-l2-tbt`) and trades.
+ *
+ * Docs followed (venues.md section 6):
+ * - https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel
+ *   (snapshot/update, seqId/prevSeqId rules, keep-alive update, maintenance reset, checksum)
+ * - https://www.okx.com/docs-v5/en/#overview-websocket-connect (subscribe/unsubscribe ops,
+ *   text "ping" -> "pong" keepalive, error and notice events)
+ * - https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-trades-channel
+ *
+ * Quirks carried here:
+ * - The snapshot is in band: the first message after subscribing is `action: "snapshot"` and
+ *   replaces the book; every later snapshot replaces it again. Re-subscribing without an
+ *   unsubscribe makes OKX send a fresh snapshot, so two identical snapshots back to back are real
+ *   (okx/cryptofeed_books-l2-tbt_2022-02-27: three cumulative subscribe requests).
+ * - Continuity: an update applies iff `prevSeqId == seqId of the last applied message`. That one
+ *   rule also accepts the documented empty keep-alive update (seqId == prevSeqId == last, sent
+ *   after ~60 s without changes) and the maintenance reset (seqId < prevSeqId while prevSeqId
+ *   still chains). A repeat of the last message is a duplicate, an older message a regress; both
+ *   are dropped. Anything else is a gap: unsubscribe + subscribe for a fresh snapshot.
+ * - Recordings from 2022 carry no seqId/prevSeqId (OKX added them later). There the checksum is
+ *   the loss detector, and a byte-identical repeat of the last applied update is a duplicate:
+ *   levels carry absolute sizes, so dropping it leaves the same book as applying it twice.
+ * - Checksum: CRC-32 of the top 25 levels (okxChecksum.ts), signed compare; 0 or absent = not
+ *   provided (OKX fixed the field to 0 on 2026-06-23), never a failure.
+ * - Crossed book: "during pre-open/call auction the best ask may be lower than the best bid"
+ *   (order book channel doc), so a crossed OKX book is reported as a notice, not resynced.
+ * - Depth: both channels carry the top 400 levels; the doc does not say whether levels leaving
+ *   the window are deleted, so the book is trimmed to 400 (spec depthCap) and trusted as a window.
+ * - Level = [price, size, "0" (deprecated liquidated orders), order count]; size 0 deletes.
+ */
+import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import type { SymbolBook } from '../../sync/symbolBook.ts';
+import { okxBookChecksum, okxBookChecksumText } from './okxChecksum.ts';
+
+export type OkxBookChannel = 'books' | 'books-l2-tbt';
+
+const BOOK_CHANNELS: ReadonlySet<string> = new Set<OkxBookChannel>(['books', 'books-l2-tbt']);
+
+type OkxLevel = [string, string, ...string[]];
+
+interface OkxBookData {
+  asks?: OkxLevel[];
+  bids?: OkxLevel[];
+  ts?: string;
+  checksum?: number;
+  seqId?: number;
+  prevSeqId?: number;
+}
+
+interface OkxTradeData {
+  instId?: string;
+  tradeId?: string;
+  px?: string;
+  sz?: string;
+  side?: string;
+  ts?: string;
+}
+
+interface OkxFrame {
+  event?: string;
+  code?: string;
+  msg?: string;
+  arg?: { channel?: string; instId?: string };
+  action?: string;
+  data?: unknown[];
+}
+
+export type OkxContinuity = 'ok' | 'duplicate' | 'regress' | 'gap';
+
+/**
+ * The OKX sequence rule for an update with `prevSeqId`/`seqId` after the last applied `lastSeqId`
+ * (order book channel doc, "seqId" / "prevSeqId"; doc example snapshot(-1 -> 10), update(10 -> 15),
+ * empty(15 -> 15), reset(15 -> 3), update(3 -> 5)).
+ */
+export function okxContinuity(prevSeqId: number, seqId: number, lastSeqId: number): OkxContinuity {
+  // Normal update, empty keep-alive (seqId == prevSeqId) and maintenance reset (seqId < prevSeqId)
+  // all chain through prevSeqId.
+  if (prevSeqId === lastSeqId) return 'ok';
+  if (seqId === lastSeqId) return 'duplicate';
+  if (seqId < lastSeqId && prevSeqId < lastSeqId) return 'regress';
+  return 'gap';
+}
+
+/** Per-instrument state beside the generic SymbolBook. */
+interface SymbolState {
+  /** Channel that carries this book on this connection (resync resubscribes the same one). */
+  channel: OkxBookChannel;
+  /** Raw text of the last applied update (duplicate detection when seqId is absent). */
+  lastUpdateRaw: string;
+  /** The book is crossed and the notice for this episode was given. */
+  crossed: boolean;
+}
+
+function isInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v);
+}
+
+export class OkxSession implements VenueSession {
+  private readonly ctx: SessionContext;
+  private readonly plan: ConnectionPlan;
+  private readonly channel: OkxBookChannel;
+  private readonly states = new Map<string, SymbolState>();
+  /** OKX closes a connection that received nothing for 30 s; the client pings when idle. */
+  readonly keepalive = { intervalMs: 20_000, frame: (): string => 'ping' };
+
+  constructor(ctx: SessionContext, plan: ConnectionPlan, channel: OkxBookChannel = 'books') {
+    this.ctx = ctx;
+    this.plan = plan;
+    this.channel = channel;
+  }
+
+  get connection(): ConnectionPlan {
+    return this.plan;
+  }
+
+  onOpen(): void {
+    if (this.plan.venueSymbols.length === 0) return;
+    // One op for every channel of the connection: OKX counts 480 subscribe ops per hour per
+    // connection, not args.
+    const args = this.plan.venueSymbols.flatMap((instId) => [
+      { channel: this.channel, instId },
+      { channel: 'trades', instId },
+    ]);
+    this.ctx.send(JSON.stringify({ op: 'subscribe', args }));
+  }
+
+  private state(sb: SymbolBook, channel?: OkxBookChannel): SymbolState {
+    let st = this.states.get(sb.symbol);
+    if (st === undefined) {
+      st = { channel: channel ?? this.channel, lastUpdateRaw: '', crossed: false };
+      this.states.set(sb.symbol, st);
+    } else if (channel !== undefined) {
+      st.channel = channel;
+    }
+    return st;
+  }
+
+  onMessage(raw: string, recvTsNs: bigint): void {
+    if (raw === 'pong') return;
+    let msg: OkxFrame;
+    try {
+      msg = JSON.parse(raw) as OkxFrame;
+    } catch {
+      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
+      return;
+    }
+    if (msg === null || typeof msg !== 'object') {
+      this.ctx.notice('warn', `unexpected frame ${raw.slice(0, 80)}`);
+      return;
+    }
+    if (msg.event !== undefined) return this.onEvent(msg);
+    const channel = msg.arg?.channel;
+    const instId = msg.arg?.instId;
+    if (channel === undefined || instId === undefined || !Array.isArray(msg.data)) return;
+    if (BOOK_CHANNELS.has(channel)) {
+      const sb = this.ctx.book(instId);
+      if (sb === undefined) return;
+      for (const d of msg.data) this.onBook(sb, channel as OkxBookChannel, msg.action, d as OkxBookData, raw, recvTsNs);
+      return;
+    }
+    if (channel === 'trades') {
+      for (const d of msg.data) this.onTrade(instId, d as OkxTradeData, recvTsNs);
+    }
+    // tickers and other channels carry nothing the book needs.
+  }
+
+  private onEvent(msg: OkxFrame): void {
+    const what = msg.arg ? `${msg.arg.channel ?? '?'} ${msg.arg.instId ?? ''}`.trim() : '';
+    switch (msg.event) {
+      case 'subscribe':
+      case 'unsubscribe':
+        this.ctx.notice('info', `${msg.event}d ${what}`, msg.arg?.instId);
+        return;
+      case 'error': {
+        this.ctx.notice('error', `venue error ${msg.code ?? '?'}: ${msg.msg ?? ''}${what ? ` (${what})` : ''}`, msg.arg?.instId);
+        const instId = msg.arg?.instId;
+        if (instId !== undefined && msg.arg?.channel !== undefined && BOOK_CHANNELS.has(msg.arg.channel)) {
+          this.ctx.book(instId)?.anomaly('subscribe-error', `${msg.code ?? '?'}: ${msg.msg ?? ''}`);
+        }
+        return;
+      }
+      case 'notice':
+        // e.g. 64008 "The connection will soon be closed for a service upgrade".
+        this.ctx.notice('warn', `venue notice ${msg.code ?? '?'}: ${msg.msg ?? ''}`);
+        return;
+      default:
+        this.ctx.notice('info', `event ${msg.event ?? '?'} ${what}`);
+    }
+  }
+
+  private onBook(sb: SymbolBook, channel: OkxBookChannel, action: string | undefined, d: OkxBookData, raw: string, recvTsNs: bigint): void {
+    sb.counters.messages++;
+    const exchTsMs = d.ts !== undefined ? Number(d.ts) : 0;
+    sb.observe(recvTsNs, Number.isFinite(exchTsMs) ? exchTsMs : 0);
+    const st = this.state(sb, channel);
+    if (action === 'snapshot') this.applySnapshot(sb, st, d);
+    else if (action === 'update') this.applyUpdate(sb, st, d, raw);
+    else this.ctx.notice('warn', `book message with action ${JSON.stringify(action)}`, sb.symbol);
+  }
+
+  /** Set every level of one side; -1 when a level was rejected (SymbolBook raised the anomaly). */
+  private applySide(sb: SymbolBook, isBid: boolean, levels: OkxLevel[] | undefined): number {
+    if (levels === undefined) return 0;
+    let n = 0;
+    for (const lv of levels) {
+      if (!sb.setLevel(isBid, lv[0], lv[1])) return -1;
+      n++;
+    }
+    return n;
+  }
+
+  private applySnapshot(sb: SymbolBook, st: SymbolState, d: OkxBookData): void {
+    sb.book.clear();
+    st.lastUpdateRaw = '';
+    st.crossed = false;
+    const nb = this.applySide(sb, true, d.bids);
+    const na = nb < 0 ? -1 : this.applySide(sb, false, d.asks);
+    if (na < 0) {
+      sb.book.clear();
+      return;
+    }
+    sb.counters.snapshots++;
+    sb.book.markSnapshot('window');
+    sb.seq = isInt(d.seqId) ? d.seqId : -1;
+    if (sb.seq > sb.lastSeenSeq) sb.lastSeenSeq = sb.seq;
+    if (!this.checkBook(sb, st, d, 'snapshot')) return;
+    sb.transition('live', 'snapshot', isInt(d.seqId) ? `seqId ${d.seqId}` : 'in-band snapshot');
+    sb.afterApply(nb + na);
+  }
+
+  private applyUpdate(sb: SymbolBook, st: SymbolState, d: OkxBookData, raw: string): void {
+    if (sb.state !== 'live' && sb.state !== 'stale') {
+      // Before the first snapshot, or after an anomaly while the fresh snapshot is on its way:
+      // updates in flight belong to the old subscription and cannot be applied.
+      return;
+    }
+    const hasSeq = isInt(d.seqId) && isInt(d.prevSeqId) && sb.seq >= 0;
+    if (hasSeq) {
+      const seqId = d.seqId as number;
+      const prevSeqId = d.prevSeqId as number;
+      if (seqId > sb.lastSeenSeq) sb.lastSeenSeq = seqId;
+      const c = okxContinuity(prevSeqId, seqId, sb.seq);
+      if (c === 'duplicate' || c === 'regress') {
+        sb.anomaly(c, `update ${prevSeqId} -> ${seqId} at or before applied seqId ${sb.seq}`);
+        return;
+      }
+      if (c === 'gap') {
+        sb.anomaly('gap', `expected prevSeqId ${sb.seq}, got ${prevSeqId} -> ${seqId}`);
+        return;
+      }
+    } else if (raw === st.lastUpdateRaw) {
+      sb.anomaly('duplicate', 'byte-identical repeat of the last applied update');
+      return;
+    }
+    const nb = this.applySide(sb, true, d.bids);
+    const na = nb < 0 ? -1 : this.applySide(sb, false, d.asks);
+    if (na < 0) return;
+    if (hasSeq) sb.seq = d.seqId as number;
+    st.lastUpdateRaw = raw;
+    if (!this.checkBook(sb, st, d, 'update')) return;
+    if (sb.state === 'stale') sb.transition('live', 'fresh data');
+    sb.afterApply(nb + na);
+  }
+
+  /** Checksum and crossed-book policy after a complete message. False when the book was invalidated. */
+  private checkBook(sb: SymbolBook, st: SymbolState, d: OkxBookData, what: string): boolean {
+    const expected = d.checksum;
+    if (!isInt(expected) || expected === 0) {
+      sb.checksum('not-provided');
+    } else {
+      const got = okxBookChecksum(sb.book);
+      if (got !== expected) {
+        sb.checksum('mismatch', `${what} checksum ${expected}, local ${got} over "${okxBookChecksumText(sb.book).slice(0, 160)}"`);
+        return false;
+      }
+      sb.checksum('ok');
+    }
+    const crossed = sb.book.isCrossed();
+    if (crossed && !st.crossed) {
+      this.ctx.notice('warn', `book crossed (legitimate during OKX pre-open/call auction): bid ${sb.book.bids.bestPrice()} >= ask ${sb.book.asks.bestPrice()} at scale ${sb.book.priceScale}`, sb.symbol);
+    }
+    st.crossed = crossed;
+    return true;
+  }
+
+  private onTrade(instId: string, t: OkxTradeData, recvTsNs: bigint): void {
+    const sb = this.ctx.book(t.instId ?? instId);
+    if (sb === undefined || t.px === undefined || t.sz === undefined) return;
+    const price = sb.price(t.px);
+    const size = sb.size(t.sz);
+    if (Number.isNaN(price) || Number.isNaN(size)) return;
+    sb.counters.trades++;
+    const exchTsMs = t.ts !== undefined ? Number(t.ts) : 0;
+    const trade: Trade = {
+      venue: sb.instrument.venue,
+      symbol: sb.symbol,
+      // `trades` aggregates the fills of one taker order at one price; tradeId is the last fill's id.
+      tradeId: t.tradeId ?? '',
+      // OKX `side` is the taker's side (trades channel doc).
+      takerSide: t.side === 'buy' ? 'buy' : t.side === 'sell' ? 'sell' : 'unknown',
+      price,
+      size,
+      priceScale: sb.book.priceScale,
+      sizeScale: sb.book.sizeScale,
+      exchTsMs: Number.isFinite(exchTsMs) ? exchTsMs : 0,
+      recvTsNs,
+    };
+    this.ctx.trade(trade);
+  }
+
+  /** Unsubscribe + subscribe this instrument's book channel: OKX answers with a fresh snapshot. */
+  resync(venueSymbol: string, cause: AnomalyKind): void {
+    const sb = this.ctx.book(venueSymbol);
+    if (sb === undefined) return;
+    const st = this.state(sb);
+    st.lastUpdateRaw = '';
+    st.crossed = false;
+    sb.seq = -1;
+    if (sb.state !== 'resyncing') {
+      // Manual or restart resync of a healthy book: it stops being live until the new snapshot.
+      sb.counters.resyncs++;
+      sb.transition('resyncing', cause);
+    }
+    const arg = { channel: st.channel, instId: venueSymbol };
+    // Two of the 480 subscribe/unsubscribe ops per hour this connection may send.
+    this.ctx.send(JSON.stringify({ op: 'unsubscribe', args: [arg] }));
+    this.ctx.send(JSON.stringify({ op: 'subscribe', args: [arg] }));
+  }
+
+  onClose(): void {
+    for (const sb of this.ctx.books()) {
+      const st = this.states.get(sb.symbol);
+      if (st !== undefined) {
+        st.lastUpdateRaw = '';
+        st.crossed = false;
+      }
+      sb.seq = -1;
+      sb.transition('connecting', 'reconnect', 'socket closed');
+    }
+  }
+}
