@@ -6,12 +6,16 @@
 import type { VenueId } from '../../../src-shared/model/market.ts';
 import type { VenueSpec } from './venue.ts';
 import { binanceCoinm, binanceSpot, binanceUs, binanceUsdm } from './binance/binanceSpec.ts';
+import { okx } from './okx/okxSpec.ts';
+import { kraken } from './kraken/krakenSpec.ts';
 
 const ALL: VenueSpec[] = [
   binanceSpot,
   binanceUs,
   binanceUsdm,
   binanceCoinm,
+  okx,
+  kraken,
 ];
 
 export class RegistryError extends Error {}
