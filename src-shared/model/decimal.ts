@@ -29,22 +29,29 @@ export function pow10(n: number): number {
  * non-zero digits beyond `scale`, or when the mantissa would exceed 2^53 - 1.
  */
 export function parseScaled(s: string, scale: number): number {
-  const n = s.length;
-  let i = 0;
+  return parseScaledAt(s, 0, s.length, scale);
+}
+
+/**
+ * `parseScaled` over `s.slice(start, end)` without allocating the slice: venue scanners parse
+ * level strings in place inside the raw frame.
+ */
+export function parseScaledAt(s: string, start: number, end: number, scale: number): number {
+  let i = start;
   let neg = false;
-  if (n === 0) return NOT_EXACT;
-  let c = s.charCodeAt(0);
+  if (end <= start) return NOT_EXACT;
+  let c = s.charCodeAt(i);
   if (c === 45 /* - */) {
     neg = true;
-    i = 1;
+    i++;
   } else if (c === 43 /* + */) {
-    i = 1;
+    i++;
   }
   let mant = 0;
   let digits = 0;
   let frac = -1; // number of fractional digits consumed, -1 before the point
   let excess = false; // a non-zero digit beyond the scale was seen
-  for (; i < n; i++) {
+  for (; i < end; i++) {
     c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       digits++;
@@ -60,15 +67,15 @@ export function parseScaled(s: string, scale: number): number {
     } else if (c === 46 /* . */ && frac < 0) {
       frac = 0;
     } else if (c === 101 || c === 69 /* e E */) {
-      return parseWithExponent(s, scale);
+      return parseWithExponent(start === 0 && end === s.length ? s : s.slice(start, end), scale);
     } else {
       return NOT_EXACT;
     }
   }
   if (digits === 0 || excess) return NOT_EXACT;
-  const fracUsed = frac < 0 ? 0 : Math.min(frac, scale);
+  const fracUsed = frac < 0 ? 0 : frac < scale ? frac : scale;
   const pad = scale - fracUsed;
-  if (pad > 0) mant *= pow10(pad);
+  if (pad > 0) mant *= POW10[pad]!;
   if (!(mant <= Number.MAX_SAFE_INTEGER)) return NOT_EXACT;
   return neg ? -mant : mant;
 }

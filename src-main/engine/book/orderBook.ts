@@ -1,11 +1,11 @@
 /**
  * Price-level (L2) order book for one (venue, symbol).
  *
- * Each side is a sorted pair of Float64Arrays holding integer mantissas (exact below 2^53). Keys
- * are stored ascending with the *best* level last (bids by price, asks by negated price), so the
- * common case -- updates near the top of the book -- moves only the few levels above the change,
- * and top-N reads walk back from the end. Memory is two doubles per level plus slack that grows
- * geometrically (reported by `bytesPerLevel`).
+ * Each side is a list of sorted blocks of Float64Arrays holding integer mantissas (exact below
+ * 2^53). Keys ascend with the *best* level last (bids by price, asks by negated price), so top-N
+ * reads walk back from the end and an insert/delete anywhere moves at most one block. Memory is
+ * two doubles per level plus block slack (blocks are at least half full after a split; reported
+ * by `bytesPerLevel`).
  *
  * Policies are explicit and observable:
  * - depth cap: windowed feeds (Kraken depth N, Bybit orderbook.N) keep only the best N levels
@@ -16,146 +16,256 @@
  */
 import { pow10 } from '../../../src-shared/model/decimal.ts';
 
-const INITIAL_CAPACITY = 64;
+/** Levels per block; a block splits in two when full. */
+const BLOCK = 64;
 
+/**
+ * One side of the book as a list of sorted blocks (a one-level B+ tree). Keys ascend across and
+ * within blocks, best level last. An insert or delete moves at most one block's tail, so a
+ * change deep in a 5000-level Binance book costs the same as one at the top; a plain sorted
+ * array would move thousands of levels.
+ */
 export class BookSide {
   /** +1 for bids, -1 for asks: key = sign * price. */
   readonly sign: 1 | -1;
-  keys: Float64Array;
-  sizes: Float64Array;
+  private blocksK: Float64Array[] = [];
+  private blocksS: Float64Array[] = [];
+  private counts: number[] = [];
   count = 0;
   /** Deletes for prices the book does not hold (normal on every venue, venues.md rule 3). */
   unknownDeletes = 0;
 
-  constructor(sign: 1 | -1, capacity = INITIAL_CAPACITY) {
+  constructor(sign: 1 | -1) {
     this.sign = sign;
-    this.keys = new Float64Array(capacity);
-    this.sizes = new Float64Array(capacity);
   }
 
-  /** Index of `key` if present, else -(insertionPoint + 1). Searches from the top (end). */
-  private find(key: number): number {
-    const keys = this.keys;
-    let hi = this.count - 1;
-    // Fast path: most updates touch the top few levels.
-    if (hi >= 0 && keys[hi]! < key) return -(hi + 2);
+  /** Block holding `key` or where it belongs: the first block whose last key >= key, else the last. */
+  private blockFor(key: number): number {
+    const nb = this.counts.length;
+    // Fast path: most updates touch the top (last block).
+    const last = nb - 1;
+    const lk = this.blocksK[last]!;
+    if (key >= lk[0]!) return last;
     let lo = 0;
-    while (lo <= hi) {
+    let hi = last - 1;
+    while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const k = keys[mid]!;
-      if (k < key) lo = mid + 1;
-      else if (k > key) hi = mid - 1;
-      else return mid;
+      if (this.blocksK[mid]![this.counts[mid]! - 1]! < key) lo = mid + 1;
+      else hi = mid;
     }
-    return -(lo + 1);
+    return lo;
   }
 
   /** Set the absolute size at `price` (0 deletes). Returns true if the book changed. */
   set(price: number, size: number): boolean {
     const key = this.sign * price;
-    const idx = this.find(key);
-    if (idx >= 0) {
+    if (this.count === 0) {
       if (size === 0) {
-        const n = this.count;
-        if (idx < n - 1) {
-          this.keys.copyWithin(idx, idx + 1, n);
-          this.sizes.copyWithin(idx, idx + 1, n);
+        this.unknownDeletes++;
+        return false;
+      }
+      this.blocksK = [new Float64Array(BLOCK)];
+      this.blocksS = [new Float64Array(BLOCK)];
+      this.counts = [1];
+      this.blocksK[0]![0] = key;
+      this.blocksS[0]![0] = size;
+      this.count = 1;
+      return true;
+    }
+    const b = this.blockFor(key);
+    const keys = this.blocksK[b]!;
+    const sizes = this.blocksS[b]!;
+    const n = this.counts[b]!;
+    // Binary search within the block.
+    let lo = 0;
+    let hi = n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = keys[mid]!;
+      if (k < key) lo = mid + 1;
+      else if (k > key) hi = mid - 1;
+      else {
+        if (size === 0) {
+          // Manual moves: for a block's few dozen doubles a loop beats copyWithin's call cost.
+          for (let j = mid + 1; j < n; j++) {
+            keys[j - 1] = keys[j]!;
+            sizes[j - 1] = sizes[j]!;
+          }
+          this.count--;
+          if (n === 1) this.removeBlock(b);
+          else this.counts[b] = n - 1;
+          return true;
         }
-        this.count = n - 1;
+        if (sizes[mid] === size) return false;
+        sizes[mid] = size;
         return true;
       }
-      if (this.sizes[idx] === size) return false;
-      this.sizes[idx] = size;
-      return true;
     }
     if (size === 0) {
       this.unknownDeletes++;
       return false;
     }
-    const at = -idx - 1;
-    const n = this.count;
-    if (n === this.keys.length) this.grow();
-    if (at < n) {
-      this.keys.copyWithin(at + 1, at, n);
-      this.sizes.copyWithin(at + 1, at, n);
+    const at = lo;
+    if (n === BLOCK) {
+      this.split(b);
+      // Re-dispatch into the half that now holds the position (simple and rare: 1 in 64 inserts).
+      return this.set(price, size);
     }
-    this.keys[at] = key;
-    this.sizes[at] = size;
-    this.count = n + 1;
+    for (let j = n; j > at; j--) {
+      keys[j] = keys[j - 1]!;
+      sizes[j] = sizes[j - 1]!;
+    }
+    keys[at] = key;
+    sizes[at] = size;
+    this.counts[b] = n + 1;
+    this.count++;
     return true;
   }
 
-  private grow(): void {
-    const cap = this.keys.length * 2;
-    const k = new Float64Array(cap);
-    const s = new Float64Array(cap);
-    k.set(this.keys.subarray(0, this.count));
-    s.set(this.sizes.subarray(0, this.count));
-    this.keys = k;
-    this.sizes = s;
+  private split(b: number): void {
+    const keys = this.blocksK[b]!;
+    const sizes = this.blocksS[b]!;
+    const half = BLOCK >>> 1;
+    const k2 = new Float64Array(BLOCK);
+    const s2 = new Float64Array(BLOCK);
+    k2.set(keys.subarray(half, BLOCK));
+    s2.set(sizes.subarray(half, BLOCK));
+    this.blocksK.splice(b + 1, 0, k2);
+    this.blocksS.splice(b + 1, 0, s2);
+    this.counts.splice(b + 1, 0, BLOCK - half);
+    this.counts[b] = half;
+  }
+
+  private removeBlock(b: number): void {
+    if (this.counts.length === 1) {
+      this.counts[0] = 0;
+      this.count = 0;
+      this.blocksK = [];
+      this.blocksS = [];
+      this.counts = [];
+      return;
+    }
+    this.blocksK.splice(b, 1);
+    this.blocksS.splice(b, 1);
+    this.counts.splice(b, 1);
   }
 
   clear(): void {
+    this.blocksK = [];
+    this.blocksS = [];
+    this.counts = [];
     this.count = 0;
   }
 
   /** Size at a price, or 0. */
   sizeAt(price: number): number {
-    const idx = this.find(this.sign * price);
-    return idx >= 0 ? this.sizes[idx]! : 0;
+    if (this.count === 0) return 0;
+    const key = this.sign * price;
+    const b = this.blockFor(key);
+    const keys = this.blocksK[b]!;
+    const n = this.counts[b]!;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = keys[mid]!;
+      if (k < key) lo = mid + 1;
+      else if (k > key) hi = mid - 1;
+      else return this.blocksS[b]![mid]!;
+    }
+    return 0;
   }
 
   /** Best price or NaN when empty. */
   bestPrice(): number {
-    return this.count > 0 ? this.sign * this.keys[this.count - 1]! : Number.NaN;
+    const b = this.counts.length - 1;
+    return b >= 0 ? this.sign * this.blocksK[b]![this.counts[b]! - 1]! : Number.NaN;
   }
 
   bestSize(): number {
-    return this.count > 0 ? this.sizes[this.count - 1]! : 0;
+    const b = this.counts.length - 1;
+    return b >= 0 ? this.blocksS[b]![this.counts[b]! - 1]! : 0;
   }
 
-  /** Price of the i-th best level (0 = best). */
+  /** Price of the i-th best level (0 = best). Walks blocks from the top: cheap for small i. */
   priceAt(i: number): number {
-    return this.sign * this.keys[this.count - 1 - i]!;
+    let b = this.counts.length - 1;
+    while (b >= 0 && i >= this.counts[b]!) i -= this.counts[b--]!;
+    return this.sign * this.blocksK[b]![this.counts[b]! - 1 - i]!;
   }
 
   sizeAtLevel(i: number): number {
-    return this.sizes[this.count - 1 - i]!;
+    let b = this.counts.length - 1;
+    while (b >= 0 && i >= this.counts[b]!) i -= this.counts[b--]!;
+    return this.blocksS[b]![this.counts[b]! - 1 - i]!;
+  }
+
+  /** Visit the best `n` levels, best first, without per-level lookups. */
+  forEachBest(n: number, fn: (price: number, size: number, i: number) => void): void {
+    let i = 0;
+    for (let b = this.counts.length - 1; b >= 0 && i < n; b--) {
+      const keys = this.blocksK[b]!;
+      const sizes = this.blocksS[b]!;
+      for (let j = this.counts[b]! - 1; j >= 0 && i < n; j--, i++) fn(this.sign * keys[j]!, sizes[j]!, i);
+    }
   }
 
   /** Price of the worst level held, NaN when empty. */
   worstPrice(): number {
-    return this.count > 0 ? this.sign * this.keys[0]! : Number.NaN;
+    return this.count > 0 ? this.sign * this.blocksK[0]![0]! : Number.NaN;
   }
 
   /** Keep only the best `cap` levels. Returns how many were removed. */
   trimToCap(cap: number): number {
-    const excess = this.count - cap;
+    let excess = this.count - cap;
     if (excess <= 0) return 0;
-    this.keys.copyWithin(0, excess, this.count);
-    this.sizes.copyWithin(0, excess, this.count);
-    this.count = cap;
-    return excess;
+    const removed = excess;
+    while (excess > 0) {
+      const n = this.counts[0]!;
+      if (n <= excess) {
+        excess -= n;
+        this.count -= n;
+        this.blocksK.shift();
+        this.blocksS.shift();
+        this.counts.shift();
+      } else {
+        this.blocksK[0]!.copyWithin(0, excess, n);
+        this.blocksS[0]!.copyWithin(0, excess, n);
+        this.counts[0] = n - excess;
+        this.count -= excess;
+        excess = 0;
+      }
+    }
+    return removed;
   }
 
   /** Multiply every price (priceFactor) and size (sizeFactor) by a power of ten. */
   scale(priceFactor: number, sizeFactor: number): void {
-    for (let i = 0; i < this.count; i++) {
-      this.keys[i] = this.keys[i]! * priceFactor;
-      this.sizes[i] = this.sizes[i]! * sizeFactor;
+    for (let b = 0; b < this.counts.length; b++) {
+      const keys = this.blocksK[b]!;
+      const sizes = this.blocksS[b]!;
+      for (let i = 0; i < this.counts[b]!; i++) {
+        keys[i] = keys[i]! * priceFactor;
+        sizes[i] = sizes[i]! * sizeFactor;
+      }
     }
   }
 
   /** True if any price or size no longer fits exactly after a scale. */
   unsafe(): boolean {
-    for (let i = 0; i < this.count; i++) {
-      if (Math.abs(this.keys[i]!) > Number.MAX_SAFE_INTEGER || this.sizes[i]! > Number.MAX_SAFE_INTEGER) return true;
+    for (let b = 0; b < this.counts.length; b++) {
+      const keys = this.blocksK[b]!;
+      const sizes = this.blocksS[b]!;
+      for (let i = 0; i < this.counts[b]!; i++) {
+        if (Math.abs(keys[i]!) > Number.MAX_SAFE_INTEGER || sizes[i]! > Number.MAX_SAFE_INTEGER) return true;
+      }
     }
     return false;
   }
 
+  /** Levels of storage allocated (blocks x block size). */
   capacity(): number {
-    return this.keys.length;
+    return this.counts.length * BLOCK;
   }
 }
 
@@ -271,7 +381,6 @@ export class OrderBook {
 
 function topOf(side: BookSide, n: number): [number, number][] {
   const out: [number, number][] = [];
-  const k = Math.min(n, side.count);
-  for (let i = 0; i < k; i++) out.push([side.priceAt(i), side.sizeAtLevel(i)]);
+  side.forEachBest(n, (p, s) => out.push([p, s]));
   return out;
 }

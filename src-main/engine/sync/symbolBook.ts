@@ -4,8 +4,9 @@
  * is timestamped with its cause and reported through `SymbolBookHooks`.
  */
 import type { AnomalyKind, ChecksumResult, Instrument, SyncState } from '../../../src-shared/model/market.ts';
-import { NOT_EXACT, parseScaled, requiredScale } from '../../../src-shared/model/decimal.ts';
+import { NOT_EXACT, parseScaled, parseScaledAt, requiredScale } from '../../../src-shared/model/decimal.ts';
 import { OrderBook } from '../book/orderBook.ts';
+import { walkLevelPairs } from '../../../src-shared/model/jsonScan.ts';
 
 export interface Transition {
   tsMs: number;
@@ -243,6 +244,62 @@ export class SymbolBook<Buffered = unknown> {
   }
 
   /**
+   * `setLevel` for a price and size given as character ranges of `raw` (in-place scanners). The
+   * common case allocates nothing; anything unusual takes the string path.
+   */
+  setLevelAt(isBid: boolean, raw: string, ps: number, pe: number, qs: number, qe: number): boolean {
+    const book = this.book;
+    const price = parseScaledAt(raw, ps, pe, book.priceScale);
+    const size = parseScaledAt(raw, qs, qe, book.sizeScale);
+    if (price > 0 && size >= 0) {
+      (isBid ? book.bids : book.asks).set(price, size);
+      return true;
+    }
+    return this.setLevel(isBid, raw.slice(ps, pe), raw.slice(qs, qe));
+  }
+
+  /** Level updates applied by the last `applyLevelPairs` call. */
+  pairsApplied = 0;
+
+  /**
+   * Apply a `[["price","size"],...]` array found at `raw[start]` (in-place scan, no allocation
+   * in the common case; entries may carry extra elements, which are skipped). Returns the index
+   * after the closing ']' and sets `pairsApplied`, or -1 when the text is not such an array or a
+   * level was rejected (the anomaly is already reported for rejected levels).
+   */
+  applyLevelPairs(isBid: boolean, raw: string, start: number): number {
+    this.pairsApplied = 0;
+    if (raw.charCodeAt(start) !== 91 /* [ */) return -1;
+    const book = this.book;
+    const side = isBid ? book.bids : book.asks;
+    let i = start + 1;
+    let applied = 0;
+    for (;;) {
+      let c = raw.charCodeAt(i);
+      while (c === 32 || c === 44) c = raw.charCodeAt(++i);
+      if (c === 93 /* ] */) {
+        this.pairsApplied = applied;
+        return i + 1;
+      }
+      if (c !== 91 || raw.charCodeAt(i + 1) !== 34) return -1;
+      const ps = i + 2;
+      const pe = raw.indexOf('"', ps);
+      if (pe < 0 || raw.charCodeAt(pe + 1) !== 44 || raw.charCodeAt(pe + 2) !== 34) return walkSlow(this, isBid, raw, start);
+      const qs = pe + 3;
+      const qe = raw.indexOf('"', qs);
+      if (qe < 0) return -1;
+      const close = raw.charCodeAt(qe + 1) === 93 ? qe + 1 : raw.indexOf(']', qe + 1);
+      if (close < 0) return -1;
+      const price = parseScaledAt(raw, ps, pe, book.priceScale);
+      const size = parseScaledAt(raw, qs, qe, book.sizeScale);
+      if (price > 0 && size >= 0) side.set(price, size);
+      else if (!this.setLevel(isBid, raw.slice(ps, pe), raw.slice(qs, qe))) return -1;
+      applied++;
+      i = close + 1;
+    }
+  }
+
+  /**
    * Widen the instrument scale so that these strings parse exactly. Returns false (after
    * reporting an anomaly) if the text is not a decimal or would not fit in 2^53.
    */
@@ -290,6 +347,17 @@ export class SymbolBook<Buffered = unknown> {
     const sorted = Array.from(this.latencyUs.subarray(0, n)).sort((a, b) => a - b);
     return sorted[Math.min(n - 1, Math.floor((p / 100) * n))]!;
   }
+}
+
+/** Pairs with spaces or other unusual spacing: the general walker. */
+function walkSlow(sb: SymbolBook, isBid: boolean, raw: string, start: number): number {
+  let applied = 0;
+  const end = walkLevelPairs(raw, start, (ps, pe, qs, qe) => {
+    applied++;
+    return sb.setLevelAt(isBid, raw, ps, pe, qs, qe);
+  });
+  sb.pairsApplied = end < 0 ? 0 : applied;
+  return end;
 }
 
 export { NOT_EXACT };

@@ -213,6 +213,11 @@ export class VerifyRun {
     owner.session.onSnapshot(symbol, rec.raw, rec.recvTsNs);
   }
 
+  /** Every book the run opened. */
+  *allBooks(): Iterable<SymbolBook> {
+    for (const c of this.conns.values()) yield* c.books.values();
+  }
+
   /** Snapshots that never found their symbol's stream. */
   unclaimed(): string[] {
     return this.pendingSnapshots.map((p) => `${this.file}:${p.rec.line}: REST snapshot for ${p.spec.id} ${p.symbol} but no diff of that symbol in the recording`);

@@ -41,6 +41,52 @@ describe('OrderBook on real Binance diffs', () => {
     expect(checked).toBeGreaterThan(100);
   });
 
+  it('keeps a 5000-level book (many block splits and merges) equal to the reference', async () => {
+    const recs = await loadRecording(dataPath('binance/spot_BTCUSDT_2024-08-08T2354Z_10min.hftbacktest.ndjson.gz'));
+    const book = new OrderBook(2, 8);
+    const ref = { bids: new Map<number, number>(), asks: new Map<number, number>() };
+    const apply = (side: 'bids' | 'asks', levels: [string, string][]) => {
+      for (const [p, q] of levels) {
+        const px = parseScaled(p, 2);
+        const sz = parseScaled(q, 8);
+        book[side].set(px, sz);
+        if (sz === 0) ref[side].delete(px);
+        else ref[side].set(px, sz);
+      }
+    };
+    let n = 0;
+    let compared = 0;
+    for (const r of recs) {
+      if (r.dir === 'http') {
+        const snap = JSON.parse(r.raw) as { bids: [string, string][]; asks: [string, string][] };
+        apply('bids', snap.bids);
+        apply('asks', snap.asks);
+        continue;
+      }
+      if (r.dir !== 'recv' || !r.raw.includes('depthUpdate')) continue;
+      const d = JSON.parse(r.raw).data as { b: [string, string][]; a: [string, string][] };
+      apply('bids', d.b);
+      apply('asks', d.a);
+      if (++n % 250 === 0) {
+        const all = book.top(1_000_000);
+        expect(all.bids).toEqual(referenceTop(ref.bids, true, 1_000_000));
+        expect(all.asks).toEqual(referenceTop(ref.asks, false, 1_000_000));
+        expect(book.bids.count).toBe(ref.bids.size);
+        expect(book.bids.priceAt(10)).toBe(all.bids[10]![0]);
+        expect(book.asks.sizeAtLevel(70)).toBe(all.asks[70]![1]);
+        expect(book.bids.worstPrice()).toBe(all.bids[all.bids.length - 1]![0]);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(20);
+    expect(book.levelCount()).toBeGreaterThan(2000);
+    // Trim across block boundaries keeps exactly the best levels.
+    const best = book.top(150);
+    book.depthCap = 150;
+    book.enforceCap();
+    expect(book.top(1000)).toEqual(best);
+  });
+
   it('counts deletes of unknown prices instead of failing, and trims to a depth cap', () => {
     const book = new OrderBook(0, 0);
     expect(book.bids.set(100, 0)).toBe(false);

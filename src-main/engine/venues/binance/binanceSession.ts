@@ -19,6 +19,7 @@
  */
 import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
 import { parseScaled } from '../../../../src-shared/model/decimal.ts';
+import { scanString, scanUint, valueIndex } from '../../../../src-shared/model/jsonScan.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { FUTURES_STYLE_RULES, RestAligned, SPOT_STYLE_RULES } from '../../sync/restAligned.ts';
@@ -26,9 +27,10 @@ import type { IdRange } from '../../sync/restAligned.ts';
 
 export type BinanceMarket = 'spot' | 'usdm' | 'coinm';
 
+/** A diff kept as its raw frame plus the offset of its bid array (no copies); asks follow it. */
 interface DepthPayload {
-  b: [string, string][];
-  a: [string, string][];
+  raw: string;
+  b: number;
 }
 
 interface TopAfter {
@@ -110,6 +112,8 @@ export class BinanceSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
+    // Hot path: depth diffs are scanned in place (fixed, documented layout; keys unique).
+    if (raw.includes('"depthUpdate"') && this.scanDepth(raw, recvTsNs)) return;
     let msg: { stream?: string; data?: Record<string, unknown>; result?: unknown; id?: unknown; error?: { msg?: string } } & Record<string, unknown>;
     try {
       msg = JSON.parse(raw);
@@ -133,6 +137,26 @@ export class BinanceSession implements VenueSession {
     // {"result":null,"id":N} subscription acks and other control frames need nothing.
   }
 
+  /** Scan a depthUpdate frame in place. Returns false when the layout is not the expected one. */
+  private scanDepth(raw: string, recvTsNs: bigint): boolean {
+    // Documented key order: e, E, (T), s, (ps), U, u, (pu), b, a. Each search starts where the
+    // previous key was found, so the frame is scanned about once.
+    const eAt = valueIndex(raw, 'E');
+    const symbol = scanString(raw, 's', eAt < 0 ? 0 : eAt);
+    const uAt = valueIndex(raw, 'U');
+    const first = scanUint(raw, 'U', uAt - 4);
+    const last = scanUint(raw, 'u', uAt);
+    const b = valueIndex(raw, 'b', uAt);
+    if (symbol === undefined || uAt < 0 || first < 0 || last < 0 || b < 0) return false;
+    const sb = this.ctx.book(symbol);
+    if (sb === undefined) return true;
+    sb.observe(recvTsNs, Math.max(0, scanUint(raw, 'E', eAt - 4)));
+    const ids: IdRange = { first, last, prev: this.market === 'spot' ? -1 : scanUint(raw, 'pu', uAt) };
+    this.state(sb).aligned.onDiff(ids, { raw, b }, recvTsNs);
+    return true;
+  }
+
+  /** depthUpdate that did not scan (unexpected layout): same handling from the parsed object. */
   private onDepth(d: Record<string, unknown>, recvTsNs: bigint): void {
     const sb = this.ctx.book(String(d['s']));
     if (sb === undefined) return;
@@ -142,24 +166,29 @@ export class BinanceSession implements VenueSession {
       last: d['u'] as number,
       prev: typeof d['pu'] === 'number' ? d['pu'] : -1,
     };
-    if (!Number.isSafeInteger(ids.first) || !Number.isSafeInteger(ids.last)) {
-      this.ctx.notice('warn', 'depthUpdate without U/u ids', sb.symbol);
+    if (!Number.isSafeInteger(ids.first) || !Number.isSafeInteger(ids.last) || !Array.isArray(d['b']) || !Array.isArray(d['a'])) {
+      this.ctx.notice('warn', 'depthUpdate without U/u ids or b/a arrays', sb.symbol);
       return;
     }
-    this.state(sb).aligned.onDiff(ids, { b: d['b'] as [string, string][], a: d['a'] as [string, string][] }, recvTsNs);
+    // Re-render the two arrays compactly so the diff can be buffered in the same form.
+    const raw = `{"b":${JSON.stringify(d['b'])},"a":${JSON.stringify(d['a'])}}`;
+    this.state(sb).aligned.onDiff(ids, { raw, b: 5 }, recvTsNs);
   }
 
   private applyLevels(sb: SymbolBook, p: DepthPayload, _recvTsNs: bigint): number {
-    let n = 0;
-    for (const [px, qty] of p.b) {
-      if (!sb.setLevel(true, px, qty)) return -1;
-      n++;
-    }
-    for (const [px, qty] of p.a) {
-      if (!sb.setLevel(false, px, qty)) return -1;
-      n++;
-    }
-    return n;
+    const raw = p.raw;
+    const bEnd = sb.applyLevelPairs(true, raw, p.b);
+    if (bEnd < 0) return sb.state === 'resyncing' ? -1 : this.corrupt(sb);
+    const n = sb.pairsApplied;
+    const a = valueIndex(raw, 'a', bEnd);
+    if (a < 0 || sb.applyLevelPairs(false, raw, a) < 0) return sb.state === 'resyncing' ? -1 : this.corrupt(sb);
+    return n + sb.pairsApplied;
+  }
+
+  /** A diff whose level arrays do not parse: the book can no longer be trusted. */
+  private corrupt(sb: SymbolBook): number {
+    sb.anomaly('invalid-price', 'depthUpdate level arrays do not parse');
+    return -1;
   }
 
   private onTicker(d: Record<string, unknown>): void {

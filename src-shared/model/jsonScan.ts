@@ -1,0 +1,91 @@
+/**
+ * In-place scanning of venue JSON frames whose layout is fixed and documented, for the hot path.
+ *
+ * JSON.parse of a depth frame allocates every level as two strings in an array, and the book then
+ * parses the strings again. These helpers find a key's value and walk `[["price","size"],...]`
+ * arrays directly in the raw text, handing character ranges to `parseScaledAt`. They never guess:
+ * anything unexpected returns a "not found" result and the caller falls back to JSON.parse.
+ * Keys must be unique in the frame (true for the frames they are used on; see each caller).
+ */
+
+/** Index just after `"key":` (whitespace after the colon skipped), or -1. */
+const NEEDLES = new Map<string, string>();
+
+export function valueIndex(raw: string, key: string, from = 0): number {
+  let needle = NEEDLES.get(key);
+  if (needle === undefined) {
+    needle = `"${key}":`;
+    NEEDLES.set(key, needle);
+  }
+  const i = raw.indexOf(needle, from < 0 ? 0 : from);
+  if (i < 0) return -1;
+  let j = i + needle.length;
+  while (raw.charCodeAt(j) === 32) j++;
+  return j;
+}
+
+/** A non-negative integer value of `key` (safe integer), or -1. */
+export function scanUint(raw: string, key: string, from = 0): number {
+  let j = valueIndex(raw, key, from);
+  if (j < 0) return -1;
+  let v = 0;
+  let digits = 0;
+  for (;; j++) {
+    const c = raw.charCodeAt(j);
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+    digits++;
+  }
+  return digits > 0 && digits <= 16 && Number.isSafeInteger(v) ? v : -1;
+}
+
+/** A string value of `key` without escapes, or undefined. */
+export function scanString(raw: string, key: string, from = 0): string | undefined {
+  const j = valueIndex(raw, key, from);
+  if (j < 0 || raw.charCodeAt(j) !== 34) return undefined;
+  const end = raw.indexOf('"', j + 1);
+  if (end < 0) return undefined;
+  const s = raw.slice(j + 1, end);
+  return s.includes('\\') ? undefined : s;
+}
+
+/**
+ * Walk a `[["p","q"],["p","q",...],...]` array starting at `raw[start] === '['`. Calls
+ * `level(pStart, pEnd, qStart, qEnd)` for each entry (extra elements of an entry are skipped);
+ * returning false from `level` stops the walk. Returns the index after the closing ']', or -1
+ * when the text is not such an array or `level` stopped.
+ */
+export function walkLevelPairs(
+  raw: string,
+  start: number,
+  level: (pStart: number, pEnd: number, qStart: number, qEnd: number) => boolean,
+): number {
+  if (raw.charCodeAt(start) !== 91 /* [ */) return -1;
+  let i = start + 1;
+  const n = raw.length;
+  for (;;) {
+    let c = raw.charCodeAt(i);
+    while (c === 32 || c === 44 /* , */) c = raw.charCodeAt(++i);
+    if (c === 93 /* ] */) return i + 1;
+    if (c !== 91 || i >= n) return -1;
+    // ["price","qty" ...]
+    if (raw.charCodeAt(i + 1) !== 34) return -1;
+    const ps = i + 2;
+    const pe = raw.indexOf('"', ps);
+    if (pe < 0) return -1;
+    let j = pe + 1;
+    while (raw.charCodeAt(j) === 32) j++;
+    if (raw.charCodeAt(j) !== 44) return -1;
+    j++;
+    while (raw.charCodeAt(j) === 32) j++;
+    if (raw.charCodeAt(j) !== 34) return -1;
+    const qs = j + 1;
+    const qe = raw.indexOf('"', qs);
+    if (qe < 0) return -1;
+    // Skip to the end of this entry (some venues append order counts or flags).
+    const close = raw.indexOf(']', qe + 1);
+    if (close < 0) return -1;
+    if (!level(ps, pe, qs, qe)) return -1;
+    i = close + 1;
+  }
+}
