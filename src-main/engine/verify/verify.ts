@@ -58,6 +58,8 @@ function venueFromFileName(file: string): VenueSpec | undefined {
   if (name.startsWith('spot_')) return VENUES.get('binance-spot');
   if (name.startsWith('usdm_')) return VENUES.get('binance-usdm');
   if (name.startsWith('coinm_')) return VENUES.get('binance-coinm');
+  // Bybit's public archive (orderbook.500 day files) is the linear category's stream, without URL.
+  if (name.startsWith('bybit_public_archive_')) return VENUES.get('bybit-linear');
   return undefined;
 }
 
