@@ -8,6 +8,8 @@ import type { VenueSpec } from './venue.ts';
 import { binanceCoinm, binanceSpot, binanceUs, binanceUsdm } from './binance/binanceSpec.ts';
 import { okx } from './okx/okxSpec.ts';
 import { kraken } from './kraken/krakenSpec.ts';
+import { bybitLegacy, bybitLinear, bybitSpot } from './bybit/bybitSpec.ts';
+import { coinbase, coinbaseExchange } from './coinbase/coinbaseSpec.ts';
 
 const ALL: VenueSpec[] = [
   binanceSpot,
@@ -16,6 +18,11 @@ const ALL: VenueSpec[] = [
   binanceCoinm,
   okx,
   kraken,
+  bybitSpot,
+  bybitLinear,
+  bybitLegacy,
+  coinbase,
+  coinbaseExchange,
 ];
 
 export class RegistryError extends Error {}
