@@ -20,30 +20,19 @@
  * - The snapshot shape differs by endpoint: USDT perpetuals put the levels in
  *   `data.order_book` with string ids and string `cross_seq`; inverse contracts send `data` as the
  *   array with numeric ids and numbers elsewhere. Sizes and inverse trade prices are JSON
- *   *numbers*: they are read from the message text (JSON.parse source text) so they stay exact
- *   decimals and never pass through a binary float.
+ *   *numbers*: they are read from the message text (`parseJsonExact`, JSON.parse source text) so
+ *   they stay exact decimals and never pass through a binary float.
  * - Depth: 25 levels per side (trust 'window').
  * - Trades (`trade.SYM`): `side` is the taker side; keepalive `{"op":"ping"}` every 30 s.
  */
 import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
+import { parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
+import type { ExactJson as Exact } from '../../../../src-shared/model/jsonExact.ts';
 
 const DEPTH = 25;
 const PING_INTERVAL_MS = 30_000;
-
-/** Parsed JSON in which every number is replaced by its exact source text. */
-type Exact = string | boolean | null | Exact[] | { [k: string]: Exact };
-
-/**
- * JSON.parse that keeps numbers as their original text (Node 24 passes the source of each
- * primitive to the reviver), so `10.969999` stays the decimal the venue sent.
- */
-export function parseExactJson(text: string): Exact {
-  const reviver = (_key: string, value: unknown, context?: { source?: string }): unknown =>
-    typeof value === 'number' && context?.source !== undefined ? context.source : value;
-  return JSON.parse(text, reviver as (key: string, value: unknown) => unknown) as Exact;
-}
 
 interface Entry {
   id: string;
@@ -119,13 +108,12 @@ export class BybitLegacySession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    let msg: Exact;
-    try {
-      msg = parseExactJson(raw);
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
+    const parsed = parseJsonExact(raw);
+    if (!parsed.ok) {
+      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes): ${parsed.error}`);
       return;
     }
+    const msg = parsed.value;
     if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return;
     const topic = field(msg, 'topic');
     if (topic === undefined) {
