@@ -1,0 +1,61 @@
+/**
+ * A venue session on a recording SessionContext: what the session sent, said and published,
+ * with books created on demand and anomalies answered by `resync` as the live feed does.
+ */
+import type { Trade } from '../../src-shared/model/market.ts';
+import { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
+import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../../src-main/engine/venues/venue.ts';
+
+export interface SessionHarness {
+  session: VenueSession;
+  sent: string[];
+  notices: { level: string; message: string; venueSymbol?: string }[];
+  trades: Trade[];
+  books: Map<string, SymbolBook>;
+  /** Feed received frames in order. */
+  feed(frames: readonly string[]): void;
+}
+
+export function sessionHarness(spec: VenueSpec, venueSymbols: string[] = []): SessionHarness {
+  const books = new Map<string, SymbolBook>();
+  const h: SessionHarness = {
+    session: undefined as unknown as VenueSession,
+    sent: [],
+    notices: [],
+    trades: [],
+    books,
+    feed(frames) {
+      let ns = 0n;
+      for (const f of frames) h.session.onMessage(f, ns++);
+    },
+  };
+  const ctx: SessionContext = {
+    send: (frame) => h.sent.push(frame),
+    book(venueSymbol) {
+      let sb = books.get(venueSymbol);
+      if (sb === undefined) {
+        sb = new SymbolBook(spec.instrument(venueSymbol), {
+          onAnomaly: (b, kind) => {
+            if (kind !== 'stale') h.session.resync(b.symbol, kind);
+          },
+        }, () => 0);
+        sb.book.depthCap = spec.depthCap;
+        books.set(venueSymbol, sb);
+      }
+      return sb;
+    },
+    books: () => books.values(),
+    requestSnapshot: () => {
+      throw new Error(`${spec.id} takes in-band snapshots and must not ask for REST snapshots`);
+    },
+    trade: (t) => h.trades.push(t),
+    crossCheck: () => {},
+    notice: (level, message, venueSymbol) => h.notices.push(venueSymbol === undefined ? { level, message } : { level, message, venueSymbol }),
+    connectionAnomaly: (kind, detail) => {
+      for (const sb of books.values()) sb.anomaly(kind, detail);
+    },
+  };
+  const plan: ConnectionPlan = spec.plan(venueSymbols)[0] ?? { id: `${spec.id}#0`, url: spec.wsUrl, venueSymbols: [] };
+  h.session = spec.createSession(ctx, plan);
+  return h;
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
+import { SymbolBook } from '../../../src-main/engine/sync/symbolBook.ts';
+import { krakenBookChecksum, krakenChecksumField, krakenLevelsChecksum } from '../../../src-main/engine/venues/kraken/krakenChecksum.ts';
+import { krakenTimeToMs } from '../../../src-main/engine/venues/kraken/krakenSession.ts';
+import { kraken, krakenInstrument } from '../../../src-main/engine/venues/kraken/krakenSpec.ts';
+import { VENUES, venueForUrl } from '../../../src-main/engine/venues/registry.ts';
+import { formatScaled } from '../../../src-shared/model/decimal.ts';
+import { dataPath } from '../../support/data.ts';
+import { sessionHarness } from '../../support/sessionHarness.ts';
+
+// The worked example of the v1 book checksum guide (venues.md section 9): asks 0.05005 .. 0.05050
+// step 0.00005, bids 0.05000, 0.04995, 0.04990, 0.04980 .. 0.04950, every volume 0.00000500.
+const QTY = '0.00000500';
+const ASKS = ['0.05005', '0.05010', '0.05015', '0.05020', '0.05025', '0.05030', '0.05035', '0.05040', '0.05045', '0.05050'];
+const BIDS = ['0.05000', '0.04995', '0.04990', '0.04980', '0.04975', '0.04970', '0.04965', '0.04960', '0.04955', '0.04950'];
+
+describe('Kraken checksum', () => {
+  it('strips the point and leading zeros, keeping trailing zeros', () => {
+    expect(krakenChecksumField('0.05005')).toBe('5005');
+    expect(krakenChecksumField('0.00000500')).toBe('500');
+    expect(krakenChecksumField('58729.40000')).toBe('5872940000');
+  });
+
+  it('gives 974947235 on the guide\'s worked example', () => {
+    const lv = (price: string) => ({ price, size: QTY });
+    expect(krakenLevelsChecksum(ASKS.map(lv), BIDS.map(lv))).toBe(974947235);
+  });
+
+  it('renders a local book at the pair\'s fixed wire decimals (the book itself drops trailing zeros)', () => {
+    const sb = new SymbolBook(krakenInstrument('XBT/USD'), {}, () => 0);
+    for (const p of ASKS) sb.setLevel(false, p, QTY);
+    for (const p of BIDS) sb.setLevel(true, p, QTY);
+    expect(sb.book.sizeScale).toBe(6);
+    expect(krakenBookChecksum(sb.book, { price: 5, size: 8 })).toBe(974947235);
+    expect(krakenBookChecksum(sb.book, { price: 5, size: 6 })).not.toBe(974947235);
+  });
+});
+
+describe('krakenInstrument and spec', () => {
+  it('normalizes the legacy asset codes XBT and XDG', () => {
+    expect(krakenInstrument('XBT/USD').symbol).toBe('BTC-USD');
+    expect(krakenInstrument('XDG/EUR').symbol).toBe('DOGE-EUR');
+    expect(krakenInstrument('ETH/XBT').symbol).toBe('ETH-BTC');
+    expect(krakenInstrument('XBT/USD').venueSymbol).toBe('XBT/USD');
+    expect(krakenInstrument('DASH/EUR')).toMatchObject({ base: 'DASH', quote: 'EUR', kind: 'spot', inverse: false });
+  });
+
+  it('is registered and claims v1 URLs, not v2 nor Kraken Futures', () => {
+    expect(VENUES.get('kraken')).toBe(kraken);
+    expect(venueForUrl('wss://ws.kraken.com')).toBe(kraken);
+    expect(kraken.recognizes!('wss://beta-ws.kraken.com')).toBe(true);
+    expect(kraken.recognizes!('wss://ws.kraken.com/v2')).toBe(false);
+    expect(kraken.recognizes!('wss://futures.kraken.com/ws/v1')).toBe(false);
+    expect(kraken.depthCap).toBe(1000);
+  });
+
+  it('converts Kraken times to integer milliseconds without floats', () => {
+    expect(krakenTimeToMs('1617666423.606671')).toBe(1617666423606);
+    expect(krakenTimeToMs('1617666423')).toBe(1617666423000);
+  });
+});
+
+describe('Kraken session', () => {
+  it('subscribes book at depth 1000 and trades, pings with {"event":"ping"}', () => {
+    const h = sessionHarness(kraken, ['XBT/USD', 'DASH/EUR']);
+    h.session.onOpen();
+    expect(h.sent.map((s) => JSON.parse(s))).toEqual([
+      { event: 'subscribe', pair: ['XBT/USD', 'DASH/EUR'], subscription: { name: 'book', depth: 1000 } },
+      { event: 'subscribe', pair: ['XBT/USD', 'DASH/EUR'], subscription: { name: 'trade' } },
+    ]);
+    expect(JSON.parse(h.session.keepalive!.frame())).toEqual({ event: 'ping' });
+  });
+
+  it('resync unsubscribes and subscribes that pair only; its updates wait for the fresh snapshot', async () => {
+    const rel = 'kraken/cryptofeed_v1_book1000_XBTUSD+9pairs_2021-04-05_120s.ndjson';
+    const frames = (await loadRecording(dataPath(rel))).filter((r) => r.dir === 'recv').map((r) => r.raw);
+    const h = sessionHarness(kraken);
+    h.feed(frames.slice(0, 2000));
+    const xbt = h.books.get('XBT/USD')!;
+    expect(xbt.state).toBe('live');
+    expect(xbt.book.depthCap).toBe(1000);
+    h.session.resync('XBT/USD', 'manual');
+    expect(h.sent.map((s) => JSON.parse(s))).toEqual([
+      { event: 'unsubscribe', pair: ['XBT/USD'], subscription: { name: 'book', depth: 1000 } },
+      { event: 'subscribe', pair: ['XBT/USD'], subscription: { name: 'book', depth: 1000 } },
+    ]);
+    expect(xbt.state).toBe('resyncing');
+    const applied = xbt.counters.applied;
+    h.feed(frames.slice(2000));
+    expect(xbt.counters.applied).toBe(applied);
+    for (const [pair, sb] of h.books) {
+      if (pair === 'XBT/USD') continue;
+      expect(sb.state, pair).toBe('live');
+      expect(sb.counters.checksumFailed, pair).toBe(0);
+    }
+    // systemStatus, subscriptionStatus and heartbeats are control frames, never warnings.
+    expect(h.notices.filter((n) => n.level !== 'info')).toEqual([]);
+  });
+
+  it('reports a subscriptionStatus error as an error notice and a subscribe-error on the pair', () => {
+    const h = sessionHarness(kraken);
+    // Error example of the v1 subscribe doc.
+    h.feed(['{"errorMessage":"Subscription depth not supported","event":"subscriptionStatus","pair":"XBT/USD","status":"error","subscription":{"depth":42,"name":"book"}}']);
+    expect(h.notices.map((n) => [n.level, n.venueSymbol])).toEqual([['error', 'XBT/USD']]);
+    const sb = h.books.get('XBT/USD')!;
+    expect(sb.anomalies.map((a) => a.kind)).toEqual(['subscribe-error']);
+    expect(sb.state).toBe('resyncing');
+    // The anomaly asked for a resubscribe of that pair's book.
+    expect(h.sent.map((s) => JSON.parse(s).event)).toEqual(['unsubscribe', 'subscribe']);
+  });
+
+  it('normalizes v1 trades: taker side from "b"/"s", exact decimals, id = time-index', () => {
+    const h = sessionHarness(kraken);
+    // The example frame of the v1 trade doc (no Kraken spot trade recording exists in ../shared/data).
+    h.feed(['[0,[["5541.20000","0.15850568","1534614057.321597","s","l",""],["6060.00000","0.02455000","1534614057.324998","b","l",""]],"trade","XBT/USD"]']);
+    expect(h.trades.map((t) => [t.symbol, t.tradeId, t.takerSide, formatScaled(t.price, t.priceScale), formatScaled(t.size, t.sizeScale), t.exchTsMs])).toEqual([
+      ['XBT/USD', '1534614057.321597-0', 'sell', '5541.2', '0.15850568', 1534614057321],
+      ['XBT/USD', '1534614057.324998-1', 'buy', '6060', '0.02455', 1534614057324],
+    ]);
+  });
+});
