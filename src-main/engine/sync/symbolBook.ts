@@ -39,6 +39,12 @@ export interface SymbolCounters {
   trades: number;
   /** Diffs dropped because the snapshot already contained them. */
   droppedBeforeSnapshot: number;
+  /**
+   * Level references that matched the book, on venues whose updates name an existing level
+   * (BitMEX update/delete ids, Deribit change/delete actions): their continuity proof, beside
+   * sequence ids. A reference the book cannot match is reported as a gap.
+   */
+  refsOk: number;
 }
 
 export function emptyCounters(): SymbolCounters {
@@ -61,6 +67,7 @@ export function emptyCounters(): SymbolCounters {
     stale: 0,
     trades: 0,
     droppedBeforeSnapshot: 0,
+    refsOk: 0,
   };
 }
 
