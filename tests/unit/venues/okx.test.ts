@@ -60,7 +60,8 @@ describe('okxInstrument', () => {
     expect(n('BTC-USD-SWAP')).toEqual(['BTC-USD-PERP-INV', 'perpetual', true, 'BTC', 'USD']);
     expect(n('BTC-USD-220527')).toEqual(['BTC-USD-220527-INV', 'future', true, 'BTC', 'USD']);
     expect(n('BTC-USDT-220527')).toEqual(['BTC-USDT-220527', 'future', false, 'BTC', 'USDT']);
-    expect(n('ETH-USD-220624-20000-C')).toEqual(['ETH-USD-220624-20000-C-INV', 'option', true, 'ETH', 'USD']);
+    expect(n('ETH-USD-220624-20000-C')).toEqual(['ETH-220624-20000-C', 'option', true, 'ETH', 'USD']);
+    expect(okxInstrument('BTC-USD-220325-40000-P').symbol).toBe('BTC-220325-40000-P');
   });
 });
 

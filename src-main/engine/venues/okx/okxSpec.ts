@@ -14,8 +14,10 @@
  *   BTC-USD-220325-40000-C options)
  *
  * Naming (docs/NORMALIZATION.md): spot keeps the instId; perpetuals end in -PERP; dated futures
- * and options keep their expiry/strike/type; coin-margined (inverse) contracts, the ones quoted
- * in USD, end in -INV. Spot books arrive in base-currency sizes, derivatives in contracts.
+ * keep their expiry; coin-margined (inverse) perpetuals and futures, the ones quoted in USD, end
+ * in -INV. Options follow the cross-venue option form BASE-YYMMDD-STRIKE-C/P (as Deribit's), so
+ * ETH-USD-220624-20000-C -> ETH-220624-20000-C; they are coin-settled (inverse: true). Spot books
+ * arrive in base-currency sizes, derivatives in contracts.
  */
 import type { Instrument, InstrumentKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
@@ -60,7 +62,7 @@ export function okxInstrument(instId: string): Instrument {
     symbol = `${id}${inv}`;
   } else if (parts.length === 5 && EXPIRY.test(parts[2]!) && (parts[4] === 'C' || parts[4] === 'P')) {
     kind = 'option';
-    symbol = `${id}${inv}`;
+    symbol = `${base}-${parts[2]}-${parts[3]}-${parts[4]}`;
   }
   return {
     venue: 'okx',
