@@ -37,7 +37,7 @@ export type ReplayStep =
 interface SymbolState {
   instrument: Instrument;
   book: OrderBook;
-  buffered: { U: number; u: number; b: [string, string][]; a: [string, string][]; E: number }[];
+  buffered: DepthData[];
   lastU: number;
   synced: boolean;
 }
