@@ -81,7 +81,21 @@ export class RestAligned<P> {
       this.applyLive(ids, payload, recvTsNs);
       return;
     }
-    // Not live: buffer and make sure a snapshot is on its way.
+    // Not live: buffer and make sure a snapshot is on its way. The buffer itself must chain: a
+    // hole in it means the diffs before the hole can never be bridged (Bybit full-depth rule,
+    // and true of every id-chained feed), so it restarts from this diff and the gap is reported.
+    const prev = sb.buffer[sb.buffer.length - 1];
+    if (prev !== undefined) {
+      const c = this.rules.continues(ids, prev.ids.last);
+      if (c === 'duplicate') {
+        sb.anomaly(ids.last === prev.ids.last ? 'duplicate' : 'regress', `buffered diff [${ids.first}, ${ids.last}] at or before [${prev.ids.first}, ${prev.ids.last}]`);
+        return;
+      }
+      if (c === 'gap') {
+        sb.anomaly('gap', `while buffering: expected ${this.rules.expected(prev.ids.last)}, got [${ids.first}, ${ids.last}]${ids.prev >= 0 ? ` prev ${ids.prev}` : ''}`);
+        this.invalidated();
+      }
+    }
     if (sb.buffer.length >= sb.maxBuffer) {
       sb.anomaly('buffer-overflow', `more than ${sb.maxBuffer} diffs buffered while waiting for a snapshot`);
       return;
