@@ -200,7 +200,7 @@ export class IncidentRecorder implements FrameTap {
 
   /** Close every open capture now and wait for the files (shutdown, tests). */
   async flush(): Promise<void> {
-    for (const k of [...this.open.keys()]) this.close(k);
-    await Promise.all([...this.writes]);
+    for (const k of this.open.keys()) this.close(k);
+    await Promise.all(this.writes);
   }
 }
