@@ -28,6 +28,7 @@
 import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
+import { crossedText } from './bybitSession.ts';
 import { parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson as Exact } from '../../../../src-shared/model/jsonExact.ts';
 
@@ -201,7 +202,7 @@ export class BybitLegacySession implements VenueSession {
     st.crossSeq = crossSeq;
     sb.seq = crossSeq;
     if (sb.book.isCrossed()) {
-      sb.anomaly('crossed-book', `best bid ${sb.book.bids.bestPrice()} >= best ask ${sb.book.asks.bestPrice()} after cross_seq ${crossSeq}`);
+      sb.anomaly('crossed-book', `${crossedText(sb)} after cross_seq ${crossSeq}`);
       return;
     }
     if (sb.state === 'stale') sb.transition('live', 'fresh data');
@@ -234,7 +235,7 @@ export class BybitLegacySession implements VenueSession {
     st.awaitingSnapshot = false;
     sb.seq = crossSeq;
     if (sb.book.isCrossed()) {
-      sb.anomaly('crossed-book', `snapshot cross_seq ${crossSeq}: best bid ${sb.book.bids.bestPrice()} >= best ask ${sb.book.asks.bestPrice()}`);
+      sb.anomaly('crossed-book', `snapshot cross_seq ${crossSeq}: ${crossedText(sb)}`);
       return;
     }
     sb.transition('live', 'snapshot', `cross_seq ${crossSeq}`);

@@ -39,6 +39,13 @@ import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts'
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { chunk } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
+import { formatScaled } from '../../../../src-shared/model/decimal.ts';
+
+/** "best bid 65114.2 >= best ask 65114.1" in the venue's decimals, for crossed-book anomalies. */
+export function crossedText(sb: SymbolBook): string {
+  const b = sb.book;
+  return `best bid ${formatScaled(b.bids.bestPrice(), b.priceScale)} >= best ask ${formatScaled(b.asks.bestPrice(), b.priceScale)}`;
+}
 
 export type BybitMarket = 'spot' | 'linear';
 
@@ -267,7 +274,7 @@ export class BybitSession implements VenueSession {
     if (seq >= 0) st.lastSeq = seq;
     sb.seq = u;
     if (sb.book.isCrossed()) {
-      sb.anomaly('crossed-book', `best bid ${sb.book.bids.bestPrice()} >= best ask ${sb.book.asks.bestPrice()} after u ${u}`);
+      sb.anomaly('crossed-book', `${crossedText(sb)} after u ${u}`);
       return;
     }
     if (sb.state === 'stale' || (sb.state === 'halted' && sb.book.levelCount() > 0)) sb.transition('live', 'fresh data', `u ${u}`);
@@ -331,7 +338,7 @@ export class BybitSession implements VenueSession {
     st.lastSeq = seq;
     sb.seq = u;
     if (sb.book.isCrossed()) {
-      sb.anomaly('crossed-book', `snapshot u ${u}: best bid ${sb.book.bids.bestPrice()} >= best ask ${sb.book.asks.bestPrice()}`);
+      sb.anomaly('crossed-book', `snapshot u ${u}: ${crossedText(sb)}`);
       return;
     }
     if (restart) {

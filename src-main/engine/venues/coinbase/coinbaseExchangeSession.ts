@@ -23,7 +23,7 @@
  */
 import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
-import { RecentIds, rfc3339ToMs } from './coinbaseSession.ts';
+import { crossedText, RecentIds, rfc3339ToMs } from './coinbaseSession.ts';
 
 /** Public (unauthenticated) channels subscribed live. */
 export const EXCHANGE_CHANNELS = ['level2_batch', 'heartbeat', 'matches'] as const;
@@ -106,7 +106,7 @@ export class CoinbaseExchangeSession implements VenueSession {
     sb.counters.snapshots++;
     this.awaiting.delete(sb.symbol);
     if (sb.book.isCrossed()) {
-      sb.anomaly('crossed-book', `snapshot: best bid ${sb.book.bids.bestPrice()} >= best ask ${sb.book.asks.bestPrice()}`);
+      sb.anomaly('crossed-book', `snapshot: ${crossedText(sb)}`);
       return;
     }
     sb.transition('live', 'snapshot');
@@ -137,7 +137,7 @@ export class CoinbaseExchangeSession implements VenueSession {
       if (!sb.setLevel(side === 'buy', px, qty)) return;
     }
     if (sb.book.isCrossed()) {
-      sb.anomaly('crossed-book', `best bid ${sb.book.bids.bestPrice()} >= best ask ${sb.book.asks.bestPrice()} after l2update at ${String(m['time'])}`);
+      sb.anomaly('crossed-book', `${crossedText(sb)} after l2update at ${String(m['time'])}`);
       return;
     }
     if (sb.state === 'stale') sb.transition('live', 'fresh data');

@@ -38,6 +38,7 @@
 import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
+import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 
 /** "2026-08-09T21:05:48.483587501Z" -> epoch milliseconds (sub-millisecond digits dropped), NaN if malformed. */
 export function rfc3339ToMs(s: string): number {
@@ -52,6 +53,12 @@ export function rfc3339ToMs(s: string): number {
     t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
   return t;
+}
+
+/** "best bid 65114.2 >= best ask 65114.1" in the venue's decimals, for crossed-book anomalies. */
+export function crossedText(sb: SymbolBook): string {
+  const b = sb.book;
+  return `best bid ${formatScaled(b.bids.bestPrice(), b.priceScale)} >= best ask ${formatScaled(b.asks.bestPrice(), b.priceScale)}`;
 }
 
 /** Bounded set of recent trade ids per product (dedupe across the trade snapshot and reconnects). */
@@ -221,7 +228,7 @@ export class CoinbaseSession implements VenueSession {
       this.awaiting.delete(sb.symbol);
       sb.seq = seq;
       if (sb.book.isCrossed()) {
-        sb.anomaly('crossed-book', `snapshot at sequence_num ${seq}: best bid ${sb.book.bids.bestPrice()} >= best ask ${sb.book.asks.bestPrice()}`);
+        sb.anomaly('crossed-book', `snapshot at sequence_num ${seq}: ${crossedText(sb)}`);
         return;
       }
       sb.transition('live', 'snapshot', `sequence_num ${seq}`);
@@ -239,7 +246,7 @@ export class CoinbaseSession implements VenueSession {
     if (!this.applyUpdates(sb, updates)) return;
     sb.seq = seq;
     if (sb.book.isCrossed()) {
-      sb.anomaly('crossed-book', `best bid ${sb.book.bids.bestPrice()} >= best ask ${sb.book.asks.bestPrice()} after sequence_num ${seq}`);
+      sb.anomaly('crossed-book', `${crossedText(sb)} after sequence_num ${seq}`);
       return;
     }
     if (sb.state === 'stale') sb.transition('live', 'fresh data');
