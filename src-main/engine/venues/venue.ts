@@ -36,6 +36,12 @@ export interface VenueLimits {
   connectionLifetimeMs: number;
   /** No book message nor heartbeat for this long => stale. */
   staleAfterMs: number;
+  /**
+   * Connection attempts allowed per window and IP, when the venue documents one (Binance 300 per
+   * 5 min, OKX 3 per s): every connection of the venue waits on one gate, so a mass reconnect
+   * never trips the venue's ban.
+   */
+  connectAttempts?: { count: number; windowMs: number };
 }
 
 export interface ConnectionPlan {

@@ -166,6 +166,8 @@ function makeSpec(key: BinanceMarket | 'us'): VenueSpec {
       // No heartbeat on the stream; a 100 ms diff stream that is silent for 10 s is stale even
       // on quiet symbols (Binance sends diffs only on change, so quiet symbols get a longer bound).
       staleAfterMs: 30_000,
+      // "300 connections per attempt every 5 minutes per IP" (web-socket-streams.md, WebSocket Limits).
+      connectAttempts: { count: 300, windowMs: 300_000 },
     },
     depthCap: 0,
     instrument: (s) => binanceInstrument(m.id, market, s),
