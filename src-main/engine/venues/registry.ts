@@ -10,6 +10,11 @@ import { okx } from './okx/okxSpec.ts';
 import { kraken } from './kraken/krakenSpec.ts';
 import { bybitLegacy, bybitLinear, bybitSpot } from './bybit/bybitSpec.ts';
 import { coinbase, coinbaseExchange } from './coinbase/coinbaseSpec.ts';
+import { deribit } from './deribit/deribitSpec.ts';
+import { upbit } from './upbit/upbitSpec.ts';
+import { bithumb } from './bithumb/bithumbSpec.ts';
+import { hyperliquid } from './hyperliquid/hyperliquidSpec.ts';
+import { bitmex } from './bitmex/bitmexSpec.ts';
 
 const ALL: VenueSpec[] = [
   binanceSpot,
@@ -23,6 +28,11 @@ const ALL: VenueSpec[] = [
   bybitLegacy,
   coinbase,
   coinbaseExchange,
+  deribit,
+  upbit,
+  bithumb,
+  hyperliquid,
+  bitmex,
 ];
 
 export class RegistryError extends Error {}
