@@ -30,6 +30,11 @@ export interface SymbolReport {
   bestAskSize: string | null;
   levels: number;
   anomalies: { kind: AnomalyKind; detail: string }[];
+  /**
+   * The file carries trades of this symbol and no book message at all (Bithumb's recording): the
+   * trades were read exactly, and nothing about a book was verified.
+   */
+  tradesOnly: boolean;
   /** Why this symbol fails verification; empty when it passes. */
   failures: string[];
 }
@@ -60,6 +65,8 @@ function venueFromFileName(file: string): VenueSpec | undefined {
   if (name.startsWith('coinm_')) return VENUES.get('binance-coinm');
   // Bybit's public archive (orderbook.500 day files) is the linear category's stream, without URL.
   if (name.startsWith('bybit_public_archive_')) return VENUES.get('bybit-linear');
+  // hftbacktest's Hyperliquid capture (COIN_l2Book_trades_DATE), recorded without URL.
+  if (/^[A-Za-z0-9]+_l2Book_trades_/.test(name)) return VENUES.get('hyperliquid');
   return undefined;
 }
 
@@ -229,7 +236,7 @@ export class VerifyRun {
     const out: SymbolReport[] = [];
     for (const c of this.conns.values()) {
       for (const sb of c.books.values()) {
-        if (sb.counters.messages === 0 && sb.counters.snapshots === 0) continue;
+        if (sb.counters.messages === 0 && sb.counters.snapshots === 0 && sb.counters.trades === 0) continue;
         out.push(symbolReport(sb, this.snapshotRequests.get(`${c.spec.id}|${sb.symbol}`) ?? 0));
       }
     }
@@ -241,18 +248,19 @@ export class VerifyRun {
 function symbolReport(sb: SymbolBook, snapshotRequests: number): SymbolReport {
   const b = sb.book;
   const c = sb.counters;
+  const tradesOnly = c.messages === 0 && c.snapshots === 0;
   const failures: string[] = [];
   if (c.gaps > 0) failures.push(`${c.gaps} sequence gap(s)`);
   if (c.checksumFailed > 0) failures.push(`${c.checksumFailed} checksum failure(s)`);
   if (c.crossCheckFailed > 0) failures.push(`${c.crossCheckFailed} top-of-book mismatch(es)`);
   if (c.crossed > 0) failures.push(`${c.crossed} crossed book(s)`);
   if (c.invalid > 0) failures.push(`${c.invalid} invalid level(s)`);
-  if (sb.state !== 'live') failures.push(`ended ${sb.state}${sb.state === 'snapshot-pending' || sb.state === 'buffering' ? ' (the recording holds no usable snapshot for it)' : ''}`);
+  if (sb.state !== 'live' && !tradesOnly) failures.push(`ended ${sb.state}${sb.state === 'snapshot-pending' || sb.state === 'buffering' ? ' (the recording holds no usable snapshot for it)' : ''}`);
   const report: SymbolReport = {
     venue: sb.instrument.venue,
     symbol: sb.symbol,
     normalized: sb.instrument.symbol,
-    state: sb.state,
+    state: tradesOnly ? 'trades-only' : sb.state,
     counters: { ...c },
     snapshotRequests,
     bestBid: b.bids.count ? formatScaled(b.bids.bestPrice(), b.priceScale) : null,
@@ -261,6 +269,7 @@ function symbolReport(sb: SymbolBook, snapshotRequests: number): SymbolReport {
     bestAskSize: b.asks.count ? formatScaled(b.asks.bestSize(), b.sizeScale) : null,
     levels: b.levelCount(),
     anomalies: sb.anomalies.map((a) => ({ kind: a.kind, detail: a.detail })),
+    tradesOnly,
     failures,
   };
   return report;
@@ -282,10 +291,22 @@ export async function verifyFile(path: string, opts: VerifyOptions = {}): Promis
     return { file, records: run.records, venues: [...new Set(symbols.map((s) => s.venue))], symbols, notices: run.notices, error: e instanceof RecordingError ? e.message : `${file}: ${(e as Error).stack ?? e}` };
   }
   const symbols = run.report();
-  return { file, records: run.records, venues: [...new Set(symbols.map((s) => s.venue))], symbols, notices: [...run.notices, ...run.unclaimed()] };
+  return { file, records: run.records, venues: [...new Set(symbols.map((s) => s.venue))], symbols, notices: [...run.notices, ...run.unclaimed(), ...tradesOnlyNotice(symbols)] };
 }
 
-/** True when every symbol of every file passed and no file failed to read. */
+/** Say plainly when a file passed on trades alone: no order book was in it to verify. */
+function tradesOnlyNotice(symbols: SymbolReport[]): string[] {
+  const only = symbols.filter((s) => s.tradesOnly);
+  if (only.length === 0) return [];
+  const trades = only.reduce((n, s) => n + s.counters.trades, 0);
+  const what = only.length === symbols.length ? 'this file holds no order book' : `${only.length} of ${symbols.length} symbols have no order book in this file`;
+  return [`trades only: ${trades} trade(s) of ${only.map((s) => s.symbol).join(', ')} read exactly; ${what}, so no book was verified for them`];
+}
+
+/**
+ * True when every symbol of every file passed and no file failed to read. A trades-only file
+ * passes on its trades; its report says that no book was in it (`tradesOnly`, the notice).
+ */
 export function allPassed(reports: FileReport[]): boolean {
   return reports.every((r) => r.error === undefined && r.symbols.length > 0 && r.symbols.every((s) => s.failures.length === 0));
 }
