@@ -44,9 +44,10 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   if (args.flags.has('json')) {
     process.stdout.write(`${JSON.stringify({ ok, files: reports }, null, 2)}\n`);
   } else {
-    const symbols = reports.reduce((n, r) => n + r.symbols.length, 0);
+    const symbols = reports.reduce((n, r) => n + r.symbols.filter((s) => !s.tradesOnly).length, 0);
+    const tradesOnly = reports.reduce((n, r) => n + r.symbols.filter((s) => s.tradesOnly).length, 0);
     const failed = reports.reduce((n, r) => n + r.symbols.filter((s) => s.failures.length > 0).length + (r.error ? 1 : 0), 0);
-    process.stdout.write(`\n${ok ? 'OK' : 'FAILED'}: ${files.length} file(s), ${symbols} book(s), ${failed} failure(s)\n`);
+    process.stdout.write(`\n${ok ? 'OK' : 'FAILED'}: ${files.length} file(s), ${symbols} book(s)${tradesOnly > 0 ? `, ${tradesOnly} trades-only symbol(s) (no book)` : ''}, ${failed} failure(s)\n`);
   }
   return ok ? 0 : 1;
 }
