@@ -1,0 +1,196 @@
+/**
+ * Depth ladder of one (venue, symbol): top N per side with sizes and exact cumulative sizes,
+ * levels that changed since the previous paint highlighted, the trust band marked (levels beyond
+ * a depth-limited snapshot's range are shaded and labelled, never shown as if complete), spread,
+ * mid, sync state and last sequence, with the trade tape beside it.
+ */
+import { memo, useLayoutEffect, useMemo } from 'react';
+import type { BookView, LevelText, TradeView, TrustBandText } from '../../src-shared/contracts/engineApi.ts';
+import { useConsole, useSession } from '../ConsoleContext.tsx';
+import { compareDecimal, cumulativeSums, maxDecimals, midDecimal, padDecimals, spreadBps, subDecimal } from '../lib/exactDecimal.ts';
+import { formatClock, formatCount, trustText, trustTitle } from '../lib/format.ts';
+import { recordLadderPaint } from '../lib/perfProbe.ts';
+import type { LadderBook } from '../stores/booksStore.ts';
+import { bookKey } from '../stores/keys.ts';
+import type { BookRef } from '../stores/keys.ts';
+import { closeLadder, openLadders } from '../stores/uiStore.ts';
+import { StateBadge } from './StateBadge.tsx';
+
+export interface LadderRow {
+  side: 'bid' | 'ask';
+  price: string;
+  size: string;
+  cum: string | undefined;
+  /** Outside the trust band: the book is not known to be complete at this price. */
+  untrusted: boolean;
+  changed: boolean;
+  /** Cumulative size relative to the deepest cumulative shown on either side, 0..1 (bar width only). */
+  depth: number;
+}
+
+function outsideBand(side: 'bid' | 'ask', price: string, band: TrustBandText): boolean {
+  if (band.mode !== 'snapshot') return false;
+  if (side === 'bid') return band.bidFloor !== null && compareDecimal(price, band.bidFloor) < 0;
+  return band.askCeiling !== null && compareDecimal(price, band.askCeiling) > 0;
+}
+
+/** Pure: the rows of a ladder, best level first per side. */
+export function ladderRows(view: BookView, changed: ReadonlySet<string>): { bids: LadderRow[]; asks: LadderRow[] } {
+  const side = (s: 'bid' | 'ask', levels: readonly LevelText[]) => {
+    const cums = cumulativeSums(levels.map((l) => l.size));
+    return levels.map((l, i) => ({ side: s, price: l.price, size: l.size, cum: cums[i], untrusted: outsideBand(s, l.price, view.trustBand), changed: changed.has(`${s === 'bid' ? 'b' : 'a'}:${l.price}`), depth: 0 }));
+  };
+  const bids = side('bid', view.bids);
+  const asks = side('ask', view.asks);
+  // Bar widths are a picture, not a figure: a double ratio is fine here.
+  const deepest = Math.max(Number(bids[bids.length - 1]?.cum ?? 0), Number(asks[asks.length - 1]?.cum ?? 0));
+  if (deepest > 0) for (const r of [...bids, ...asks]) r.depth = Number(r.cum ?? 0) / deepest;
+  return { bids, asks };
+}
+
+function LevelRow(props: { r: LadderRow; priceDp: number; sizeDp: number; cumDp: number }) {
+  const { r } = props;
+  return (
+    <div
+      className={`lrow ${r.side}${r.untrusted ? ' untrusted' : ''}${r.changed ? ' changed' : ''}`}
+      data-testid={`ladder-${r.side}`}
+      data-price={r.price}
+      data-size={r.size}
+      title={r.untrusted ? 'outside the trust band: the snapshot this book was built from did not reach this price, levels here may be missing' : undefined}
+    >
+      <span className="depthbar" style={{ width: `${Math.round(r.depth * 100)}%` }} />
+      <span className="num right price">{padDecimals(r.price, props.priceDp)}</span>
+      <span className="num right">{padDecimals(r.size, props.sizeDp)}</span>
+      <span className="num right muted">{r.cum === undefined ? '?' : padDecimals(r.cum, props.cumDp)}</span>
+      <span className="flag">{r.untrusted ? '?' : ''}</span>
+    </div>
+  );
+}
+
+function TrustEdge(props: { side: 'bid' | 'ask'; band: TrustBandText }) {
+  const price = props.side === 'bid' ? props.band.bidFloor : props.band.askCeiling;
+  return (
+    <div className="trust-edge" data-testid="trust-edge" title={trustTitle(props.band)}>
+      trust band edge {price} — beyond: not known complete
+    </div>
+  );
+}
+
+export function TradeTape(props: { trades: readonly TradeView[] | undefined }) {
+  const trades = props.trades ?? [];
+  const dp = maxDecimals(trades.map((t) => t.price));
+  return (
+    <div className="tape" data-testid="trade-tape" aria-label="trades">
+      <div className="tape-head">Trades</div>
+      {trades.length === 0 ? <div className="muted tape-empty">none yet</div> : null}
+      {trades.slice(0, 40).map((t) => (
+        <div key={t.tradeId} className={`tape-row ${t.takerSide}`} title={`trade ${t.tradeId} at ${formatClock(t.exchTsMs)} (exchange), taker ${t.takerSide}`}>
+          <span className="side">{t.takerSide === 'buy' ? 'B' : t.takerSide === 'sell' ? 'S' : '?'}</span>
+          <span className="num right">{padDecimals(t.price, dp)}</span>
+          <span className="num right">{t.size}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
+  const { venue, symbol } = props.book;
+  const key = bookKey(venue, symbol);
+  const session = useSession();
+  const lb: LadderBook | undefined = useConsole('books', (s) => s.books[key]);
+  const trades = useConsole('books', (s) => s.trades[key]);
+  const row = useConsole('market', (s) => s.symbols.get(key));
+  const symbols = useConsole('market', (s) => s.symbols);
+  const depth = useConsole('ui', (s) => s.ladderDepth);
+
+  useLayoutEffect(() => {
+    if (lb) recordLadderPaint(lb.arrivedAtMs);
+  }, [lb]);
+
+  const rows = useMemo(() => (lb ? ladderRows(lb.view, lb.changed) : null), [lb]);
+  const view = lb?.view;
+  const bestBid = view?.bids[0]?.price ?? null;
+  const bestAsk = view?.asks[0]?.price ?? null;
+  const spread = view?.spread ?? (bestBid !== null && bestAsk !== null ? (subDecimal(bestAsk, bestBid) ?? null) : null);
+  const mid = view?.mid ?? (bestBid !== null && bestAsk !== null ? (midDecimal(bestBid, bestAsk) ?? null) : null);
+  const bps = bestBid !== null && bestAsk !== null ? spreadBps(bestBid, bestAsk) : undefined;
+  const state = view?.state ?? row?.state;
+
+  const all = rows ? [...rows.bids, ...rows.asks] : [];
+  const priceDp = maxDecimals(all.map((r) => r.price));
+  const sizeDp = maxDecimals(all.map((r) => r.size));
+  const cumDp = maxDecimals(all.map((r) => r.cum));
+  const asksTopDown = rows ? [...rows.asks].reverse() : [];
+  const firstUntrustedAsk = asksTopDown.findLastIndex((r) => r.untrusted);
+  const firstUntrustedBid = rows ? rows.bids.findIndex((r) => r.untrusted) : -1;
+  const sameSymbol = row ? [...symbols.values()].filter((s) => s.normalized === row.normalized && bookKey(s.venue, s.symbol) !== key) : [];
+
+  return (
+    <section className="ladder" data-testid={`ladder-${venue}-${symbol}`} data-venue={venue} data-symbol={symbol} aria-label={`depth ladder ${venue} ${symbol}`}>
+      <header className="ladder-head">
+        <div className="ladder-title">
+          <span className="sym">{symbol}</span> <span className="muted">{venue}</span>
+          {row && row.normalized !== symbol ? <span className="muted"> · {row.normalized}</span> : null}
+        </div>
+        <div className="ladder-actions">
+          {sameSymbol.length > 0 ? (
+            <button type="button" className="btn btn-tiny" title={`open ${row?.normalized} on ${sameSymbol.map((s) => s.venue).join(', ')}`} onClick={() => openLadders(session.stores.ui, sameSymbol.map((s) => ({ venue: s.venue, symbol: s.symbol })))}>
+              + {sameSymbol.length} venue{sameSymbol.length > 1 ? 's' : ''}
+            </button>
+          ) : null}
+          <button type="button" className="btn btn-tiny" title="resync this book" data-testid="ladder-resync" onClick={() => void session.resync({ scope: 'symbol', venue, symbol })}>
+            ↻ Resync
+          </button>
+          <button type="button" className="btn btn-tiny" title="close this ladder" aria-label="close ladder" onClick={() => closeLadder(session.stores.ui, props.book)}>
+            ✕
+          </button>
+        </div>
+      </header>
+      <div className="ladder-meta">
+        {state ? <StateBadge state={state} title={row ? `since ${formatClock(row.stateSinceMs)} because ${row.stateCause}` : undefined} /> : <span className="muted">waiting for the book…</span>}
+        <span className="num" data-testid="ladder-seq" title="last applied venue sequence id">
+          seq {view ? (view.seq >= 0 ? view.seq : '–') : '–'}
+        </span>
+        <span className="num" data-testid="ladder-spread" title="best ask − best bid, exact">
+          spread {spread ?? '–'}
+          {bps !== undefined ? <span className="muted"> ({bps.toFixed(2)} bp)</span> : null}
+        </span>
+        <span className="num" data-testid="ladder-mid" title="(best bid + best ask) / 2, exact">
+          mid {mid ?? '–'}
+        </span>
+      </div>
+      <div className="ladder-trust muted" title={view ? trustTitle(view.trustBand) : undefined}>
+        trust: {view ? trustText(view.trustBand) : '–'} · {view ? `${formatCount(view.bids.length)}+${formatCount(view.asks.length)} of top ${depth}` : ''} · {view ? formatClock(view.tsMs) : ''}
+      </div>
+      <div className="ladder-body">
+        <div className="ladder-book">
+          <div className="lrow lhead">
+            <span />
+            <span className="right">price</span>
+            <span className="right">size</span>
+            <span className="right">cum</span>
+            <span />
+          </div>
+          {view === undefined ? <div className="muted ladder-wait">subscribed; the first frame has not arrived</div> : null}
+          {asksTopDown.map((r, i) => (
+            <div key={`a${r.price}:${r.size}`}>
+              <LevelRow r={r} priceDp={priceDp} sizeDp={sizeDp} cumDp={cumDp} />
+              {i === firstUntrustedAsk && view ? <TrustEdge side="ask" band={view.trustBand} /> : null}
+            </div>
+          ))}
+          <div className="spread-row num" data-testid="ladder-spread-row">
+            {spread !== null ? `── spread ${spread} · mid ${mid ?? '–'} ──` : view && (view.bids.length === 0 || view.asks.length === 0) ? '── one side empty ──' : '──'}
+          </div>
+          {rows?.bids.map((r, i) => (
+            <div key={`b${r.price}:${r.size}`}>
+              {i === firstUntrustedBid && view ? <TrustEdge side="bid" band={view.trustBand} /> : null}
+              <LevelRow r={r} priceDp={priceDp} sizeDp={sizeDp} cumDp={cumDp} />
+            </div>
+          ))}
+        </div>
+        <TradeTape trades={trades} />
+      </div>
+    </section>
+  );
+});
