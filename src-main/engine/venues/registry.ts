@@ -15,6 +15,10 @@ import { upbit } from './upbit/upbitSpec.ts';
 import { bithumb } from './bithumb/bithumbSpec.ts';
 import { hyperliquid } from './hyperliquid/hyperliquidSpec.ts';
 import { bitmex } from './bitmex/bitmexSpec.ts';
+import { bitget } from './bitget/bitgetSpec.ts';
+import { gate } from './gate/gateSpec.ts';
+import { kucoin } from './kucoin/kucoinSpec.ts';
+import { bitfinex } from './bitfinex/bitfinexSpec.ts';
 
 const ALL: VenueSpec[] = [
   binanceSpot,
@@ -33,6 +37,10 @@ const ALL: VenueSpec[] = [
   bithumb,
   hyperliquid,
   bitmex,
+  bitget,
+  gate,
+  kucoin,
+  bitfinex,
 ];
 
 export class RegistryError extends Error {}
