@@ -492,6 +492,23 @@ describe('Bybit session control frames', () => {
     ]);
   });
 
+  it('counts the level-1 re-pushes per symbol as refreshes (spot connection of the 2025 recording)', async () => {
+    const books = new Map<string, SymbolBook>();
+    const ctx = {
+      send: () => {},
+      notice: () => {},
+      book: (s: string) => {
+        if (!books.has(s)) books.set(s, new SymbolBook(bybitInstrument('bybit-spot', 'spot', s)));
+        return books.get(s);
+      },
+    } as unknown as SessionContext;
+    const session = new BybitSession(ctx, { id: 'bybit-spot#0', url: bybitSpot.wsUrl, venueSymbols: [] }, 'spot', 1);
+    for (const r of await loadRecording(dataPath(OB1))) if (r.conn === 'BYBIT.ws.2' && r.dir === 'recv') session.onMessage(r.raw, r.recvTsNs);
+    const refreshes = Object.fromEntries([...books.keys()].sort().map((s) => [s, session.refreshes(s)]));
+    expect(refreshes).toEqual({ ARBUSDC: 3, CPOOLUSDT: 9, KCSUSDT: 9, MASAUSDT: 10, OPUSDC: 4, TUSDUSDT: 10 });
+    for (const s of books.keys()) expect(session.resets(s)).toBe(0);
+  });
+
   it('spot subscribe requests carry at most 10 args', () => {
     const sent: string[] = [];
     const symbols = Array.from({ length: 12 }, (_, i) => `S${i}USDT`);

@@ -14,7 +14,7 @@ import { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
 import { formatScaled } from '../../src-shared/model/decimal.ts';
 import type { Trade } from '../../src-shared/model/market.ts';
 import { coinbase, coinbaseExchange, coinbaseInstrument } from '../../src-main/engine/venues/coinbase/coinbaseSpec.ts';
-import { rfc3339ToMs } from '../../src-main/engine/venues/coinbase/coinbaseSession.ts';
+import { CoinbaseSession, rfc3339ToMs } from '../../src-main/engine/venues/coinbase/coinbaseSession.ts';
 import type { SessionContext, VenueSession } from '../../src-main/engine/venues/venue.ts';
 import { venueForUrl } from '../../src-main/engine/venues/registry.ts';
 import { dataDir, dataPath } from '../support/data.ts';
@@ -241,6 +241,7 @@ describe('Coinbase Advanced Trade session control frames', () => {
     const recvd = records.filter((_, i) => i !== drop);
     for (const r of recvd) s.onMessage(r.raw, r.recvTsNs);
     expect(books.get('BTC-USD')!.state).toBe('resyncing');
+    expect((s as CoinbaseSession).connectionGaps).toBe(1);
     expect(sent.slice(3).map((f) => JSON.parse(f))).toEqual([
       { type: 'unsubscribe', product_ids: ['BTC-USD', 'ETH-USD'], channel: 'level2' },
       { type: 'subscribe', product_ids: ['BTC-USD', 'ETH-USD'], channel: 'level2' },
