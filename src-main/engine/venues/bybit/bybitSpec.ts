@@ -122,7 +122,7 @@ const SYMBOLS_PER_CONNECTION = 100;
 export const ARGS_CHARS_PER_CONNECTION = 21_000;
 /**
  * New connections allowed per 5 minutes per WebSocket domain (stream.bybit.com); VenueLimits has
- * no connect-rate field, so the feed's connect scheduler reads it from here.
+ * no connect-rate field yet, so it is exported here for the feed's connect scheduler to honour.
  */
 export const CONNECTS_PER_5_MIN = 500;
 /** Default book depth: 200 levels at 100 ms on spot and linear (1000 is 200 ms). */
