@@ -86,7 +86,7 @@ export class Peer {
   private readonly listeners = new Map<string, Set<(d: unknown) => void>>();
   private readonly opts: PeerOptions;
   private closed: string | null = null;
-  private readonly helloWaiters: ((h: Hello) => void)[] = [];
+  private readonly helloWaiters: { resolve(h: Hello): void; reject(e: Error): void }[] = [];
   private readonly offs: (() => void)[] = [];
 
   constructor(port: Port, opts: PeerOptions) {
@@ -105,7 +105,7 @@ export class Peer {
   ready(): Promise<Hello> {
     if (this.remote) return Promise.resolve(this.remote);
     if (this.closed) return Promise.reject(new RpcError('not-available', this.closed));
-    return new Promise((resolve) => this.helloWaiters.push(resolve));
+    return new Promise((resolve, reject) => this.helloWaiters.push({ resolve, reject }));
   }
 
   call<M extends EngineMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>> {
@@ -150,6 +150,8 @@ export class Peer {
       p.reject(new RpcError('not-available', `connection closed: ${reason}`));
     }
     this.pending.clear();
+    // A connection that closes before the other side's hello (version mismatch, the process died) must not leave ready() hanging.
+    for (const w of this.helloWaiters.splice(0)) w.reject(new RpcError('not-available', `connection closed before hello: ${reason}`));
     for (const off of this.offs) off();
   }
 
@@ -165,7 +167,7 @@ export class Peer {
         }
         this.remote = m.hello;
         this.opts.onHello?.(m.hello);
-        for (const w of this.helloWaiters.splice(0)) w(m.hello);
+        for (const w of this.helloWaiters.splice(0)) w.resolve(m.hello);
         return;
       }
       case 'req':
