@@ -798,6 +798,7 @@ export class ChannelReceiver {
     const out = new Map<string, ReceivedBook>();
     for (const inst of this.insts.values()) {
       if (!inst.def) continue;
+      const top = inst.book.top(Number.MAX_SAFE_INTEGER);
       out.set(`${inst.def.exchange}:${inst.def.symbol}`, {
         instrumentId: inst.id,
         exchange: inst.def.exchange,
@@ -807,8 +808,8 @@ export class ChannelReceiver {
         bookSeq: inst.bookSeq,
         priceExponent: inst.priceExponent,
         sizeExponent: inst.sizeExponent,
-        bids: inst.book.top(Number.MAX_SAFE_INTEGER).bids,
-        asks: inst.book.top(Number.MAX_SAFE_INTEGER).asks,
+        bids: top.bids,
+        asks: top.asks,
         checksum: this.checksumOf(inst),
       });
     }

@@ -211,6 +211,25 @@ describe('OBMC publisher and receivers over loopback multicast', () => {
     expect(events.filter((e) => e.event.type === 'state' && e.event.to === 'live')).toHaveLength(4);
   });
 
+  it('rejects bad configurations with typed errors instead of throwing', async () => {
+    const bad = [
+      { group: '10.0.0.1', port: 47501 },
+      { group: '224.0.0.5', port: 47501 },
+      { group: '239.192.75.1', port: 0 },
+      { group: '239.192.75.1', port: 47501, maxDatagram: 1473 },
+      { group: '239.192.75.1', port: 47501, depth: 0 },
+      { group: '239.192.75.1', port: 47501, channels: [{ channelId: 1 }, { channelId: 1 }] },
+    ];
+    for (const config of bad) {
+      const r = await openPublisher(config);
+      expect(r.ok, JSON.stringify(config)).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('invalid-config');
+    }
+    const rx = await openReceiver({ group: '239.192.75.1', port: 47501, snapshotPort: 47501 });
+    expect(rx.ok).toBe(false);
+    if (!rx.ok) expect(rx.error.detail).toContain('different ports');
+  });
+
   it('depthdesk listen prints a table, and rejects bad usage with exit 2', async () => {
     const base = { group: '239.192.74.1', port: 47401 };
     const ep = channelEndpoints(base, 1);

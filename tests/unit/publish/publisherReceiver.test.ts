@@ -98,7 +98,7 @@ function replay(
 
 describe('publisher and receivers on an in-memory network (real Binance data)', () => {
   it('an on-time receiver tracks every delta without a gap or a resync', () => {
-    const { net, publisher, step } = setup();
+    const { net, publisher, step, clock } = setup();
     const a = net.join();
     replay(publisher, step);
     quiesce(step, publisher, [a]);
@@ -124,6 +124,16 @@ describe('publisher and receivers on an in-memory network (real Binance data)', 
     expect(nkn.bids).toHaveLength(20);
     expect(nkn.asks).toHaveLength(20);
     expect(nkn.bids[0]![0]).toBeLessThan(nkn.asks[0]![0]);
+    // Rates cover the last completed one-second window of (simulated) time.
+    const t0 = clock.ms;
+    while (clock.ms - t0 < 1100) step(10);
+    const rates = publisher.stats();
+    expect(rates.packetsPerSec).toBeGreaterThan(0);
+    expect(rates.bytesPerSec).toBeGreaterThanOrEqual(rates.packetsPerSec * 32);
+    expect(rates.groups.map((g) => [g.role, g.group, g.port])).toEqual([
+      ['incremental', '239.192.50.1', 42001],
+      ['snapshot', '239.192.50.2', 42002],
+    ]);
   });
 
   it('a late receiver syncs from the snapshot loop and buffered deltas', () => {
