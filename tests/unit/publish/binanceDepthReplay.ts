@@ -51,11 +51,12 @@ interface DepthData {
   E: number;
 }
 
+/** Parses at the book's current scale, so a test may widen a book mid-stream (OrderBook.widen). */
 function applyLevels(book: OrderBook, isBid: boolean, levels: [string, string][]): void {
   for (const [p, q] of levels) {
-    const price = parseScaled(p, SCALE);
-    const size = parseScaled(q, SCALE);
-    if (Number.isNaN(price) || Number.isNaN(size)) throw new Error(`not exact at scale ${SCALE}: ${p} @ ${q}`);
+    const price = parseScaled(p, book.priceScale);
+    const size = parseScaled(q, book.sizeScale);
+    if (Number.isNaN(price) || Number.isNaN(size)) throw new Error(`not exact at scale ${book.priceScale}/${book.sizeScale}: ${p} @ ${q}`);
     book.side(isBid).set(price, size);
   }
 }

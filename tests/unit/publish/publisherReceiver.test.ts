@@ -11,6 +11,7 @@ import { channelEndpoints } from '../../../src-main/engine/publish/channelAddres
 import { Impairment } from '../../../src-main/engine/publish/impairment.ts';
 import type { ChannelReceiver } from '../../../src-main/engine/publish/channelReceiver.ts';
 import type { SyncState } from '../../../src-shared/model/market.ts';
+import type { OrderBook } from '../../../src-main/engine/book/orderBook.ts';
 import { InstrumentStatusCode } from '../../../src-shared/wire/obmcMessage.ts';
 import { BinanceDepthReplay } from './binanceDepthReplay.ts';
 import { ManualClock, MemoryNetwork } from './memoryNetwork.ts';
@@ -77,7 +78,11 @@ function quiesce(step: (ms: number) => void, publisher: MulticastPublisher, rece
 function replay(
   publisher: MulticastPublisher,
   step: (ms: number) => void,
-  opts: { stateOf?: (symbol: string, index: number) => SyncState; onStep?: (index: number) => void } = {},
+  opts: {
+    stateOf?: (symbol: string, index: number) => SyncState;
+    onStep?: (index: number) => void;
+    beforeBook?: (symbol: string, index: number, book: OrderBook) => void;
+  } = {},
 ): number {
   const perSymbol = new Map<string, number>();
   let i = 0;
@@ -85,6 +90,7 @@ function replay(
     if (s.kind === 'book') {
       const n = perSymbol.get(s.instrument.venueSymbol) ?? 0;
       perSymbol.set(s.instrument.venueSymbol, n + 1);
+      opts.beforeBook?.(s.instrument.venueSymbol, n, s.book);
       publisher.onBook(s.instrument, s.book, opts.stateOf?.(s.instrument.venueSymbol, n) ?? 'live', s.tsNs);
     } else {
       publisher.onTrade(s.trade);
@@ -173,6 +179,30 @@ describe('publisher and receivers on an in-memory network (real Binance data)', 
     expect(nkn.gaps).toBe(0);
     expect(publisher.stats().resets).toBe(5); // one initial RESET per instrument + the resync
     expect(publisher.publishedBooks().get('binance-spot:NKNUSDT')!.status).toBe(InstrumentStatusCode.TRADING);
+  });
+
+  it('a widened book scale is announced as a new definition and a RESET at the new exponents', () => {
+    const { net, publisher, step } = setup();
+    const a = net.join();
+    let late: ChannelReceiver | undefined;
+    replay(publisher, step, {
+      // The engine widens a scale when a venue shows a finer decimal; here the real NKNUSDT
+      // book is widened by two price digits part way through the recording.
+      beforeBook: (sym, n, book) => {
+        if (sym === 'NKNUSDT' && n === 30) expect(book.widen(10, 8)).toBe(true);
+      },
+      onStep: (i) => (i === 120 ? (late = net.join()) : undefined),
+    });
+    quiesce(step, publisher, [a, late!]);
+    expectSameBooks(publisher, a);
+    expectSameBooks(publisher, late!);
+    const nkn = publisher.publishedBooks().get('binance-spot:NKNUSDT')!;
+    expect(nkn.priceExponent).toBe(-10);
+    expect(nkn.sizeExponent).toBe(-8);
+    const view = a.instruments().find((v) => v.symbol === 'NKNUSDT')!;
+    expect(view).toMatchObject({ definitionVersion: 2, priceExponent: -10, resets: 2, gaps: 0, checksumMismatch: 0 });
+    expect(late!.instruments().find((v) => v.symbol === 'NKNUSDT')).toMatchObject({ definitionVersion: 2, priceExponent: -10 });
+    expect(publisher.stats().exponentViolations).toBe(1);
   });
 
   for (const seed of [1, 7, 42, 1234, 99991]) {
