@@ -66,12 +66,13 @@ export interface VenueConfig {
   restUrl?: string;
 }
 
-export type PublisherPlacement = 'beside-books' | 'separate' | 'off';
+/** The publisher runs inside each feed process (measured in docs/ARCHITECTURE.md), or not at all. */
+export type PublisherPlacement = 'beside-books' | 'off';
 
 export interface ProcessesConfig {
   /** Feed processes the venues are sharded over (one owner per book). */
   feeds: number;
-  /** Where the multicast publisher runs (docs/ARCHITECTURE.md says why beside the books is the default). */
+  /** Where the multicast publisher runs (docs/ARCHITECTURE.md says why beside the books). */
   publisher: PublisherPlacement;
   heartbeatMs: number;
   unresponsiveAfterMs: number;
@@ -168,7 +169,7 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'limitedMode.depth', env: 'DEPTHDESK_LIMITED_DEPTH', kind: int(1, 100_000), doc: 'In limited mode: levels per side kept per book.' },
   { path: 'limitedMode.feeds', env: 'DEPTHDESK_LIMITED_FEEDS', kind: int(1, 64), doc: 'In limited mode: feed processes.' },
   { path: 'processes.feeds', env: 'DEPTHDESK_FEEDS', kind: int(1, 64), doc: 'Feed processes the venues are sharded over (whole venues; never more processes than venues).' },
-  { path: 'processes.publisher', env: 'DEPTHDESK_PUBLISHER', kind: { type: 'enum', values: ['beside-books', 'separate', 'off'] }, doc: 'Where the multicast publisher runs: beside-books (in each feed process), separate (its own process) or off.' },
+  { path: 'processes.publisher', env: 'DEPTHDESK_PUBLISHER', kind: { type: 'enum', values: ['beside-books', 'off'] }, doc: 'Where the multicast publisher runs: beside-books (inside each feed process, for its venues) or off.' },
   { path: 'processes.heartbeatMs', env: 'DEPTHDESK_HEARTBEAT_MS', kind: int(50, 60_000), doc: 'Interval of the supervisor\'s heartbeat to each process.' },
   { path: 'processes.unresponsiveAfterMs', env: 'DEPTHDESK_UNRESPONSIVE_AFTER_MS', kind: int(100, 600_000), doc: 'A process that answers no heartbeat for this long is killed and restarted.' },
   { path: 'processes.backoffInitialMs', env: 'DEPTHDESK_BACKOFF_INITIAL_MS', kind: int(0, 600_000), doc: 'First restart delay; doubles per consecutive crash.' },
@@ -392,6 +393,10 @@ export function validateConfig(raw: unknown): { ok: true; config: DepthdeskConfi
   config.credentials ??= {};
   if (config.processes.backoffMaxMs < config.processes.backoffInitialMs) return { ok: false, errors: ['processes.backoffMaxMs: must not be below processes.backoffInitialMs'] };
   if (config.processes.unresponsiveAfterMs <= config.processes.heartbeatMs) return { ok: false, errors: ['processes.unresponsiveAfterMs: must be longer than processes.heartbeatMs'] };
+  if (config.multicast.grouping === 'single' && config.processes.publisher === 'beside-books' && config.processes.feeds > 1 && config.venues.length > 1) {
+    // Each feed process publishes its own venues; two publishers on one channel would interleave two sessions and sequences.
+    return { ok: false, errors: ['multicast.grouping: "single" needs processes.feeds = 1 (each feed process publishes its own venues, and one channel cannot carry two publishers); use "venue"'] };
+  }
   return { ok: true, config };
 }
 

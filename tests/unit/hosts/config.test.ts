@@ -94,7 +94,7 @@ describe('configuration', () => {
       'venues[4].venue: "binance-spot" is listed twice',
       'venues[4].symbols: must name at least one symbol',
       'processes.feeds: must be from 1 to 64 (got 0)',
-      'processes.publisher: must be one of "beside-books", "separate", "off"',
+      'processes.publisher: must be one of "beside-books", "off"',
       'multicast.group: must be an IPv4 multicast address',
       'multicast.interface: must be an IPv4 address',
       'http.port: must be from 0 to 65535 (got 70000)',
@@ -125,7 +125,7 @@ describe('configuration', () => {
     DEPTHDESK_LIMITED_DEPTH: ['50', 50],
     DEPTHDESK_LIMITED_FEEDS: ['1', 1],
     DEPTHDESK_FEEDS: ['3', 3],
-    DEPTHDESK_PUBLISHER: ['separate', 'separate'],
+    DEPTHDESK_PUBLISHER: ['off', 'off'],
     DEPTHDESK_HEARTBEAT_MS: ['500', 500],
     DEPTHDESK_UNRESPONSIVE_AFTER_MS: ['5000', 5000],
     DEPTHDESK_BACKOFF_INITIAL_MS: ['100', 100],
@@ -139,7 +139,7 @@ describe('configuration', () => {
     DEPTHDESK_MULTICAST_TTL: ['4', 4],
     DEPTHDESK_MULTICAST_LOOPBACK: ['false', false],
     DEPTHDESK_MULTICAST_MAX_PACKET_BYTES: ['1200', 1200],
-    DEPTHDESK_MULTICAST_GROUPING: ['single', 'single'],
+    DEPTHDESK_MULTICAST_GROUPING: ['venue', 'venue'],
     DEPTHDESK_DATA_DIR: ['/var/lib/depthdesk', '/var/lib/depthdesk'],
     DEPTHDESK_HTTP_HOST: ['127.0.0.2', '127.0.0.2'],
     DEPTHDESK_HTTP_PORT: ['0', 0],
@@ -194,6 +194,8 @@ describe('configuration', () => {
     expect(errorsOf(loadConfig({ env: { DEPTHDESK_HTTP_HOST: '0.0.0.0' } }))[0]).toMatch(/^http\.host: "0\.0\.0\.0" is not a loopback address; set http\.allowRemote/);
     const r = loadConfig({ env: { DEPTHDESK_HTTP_HOST: '0.0.0.0', DEPTHDESK_HTTP_ALLOW_REMOTE: 'true' } });
     expect(r.ok && r.warnings[0]).toMatch(/every request still needs the token/);
+    expect(errorsOf(loadConfig({ env: { DEPTHDESK_MULTICAST_GROUPING: 'single' } }))[0]).toMatch(/^multicast\.grouping: "single" needs processes\.feeds = 1/);
+    expect(loadConfig({ env: { DEPTHDESK_MULTICAST_GROUPING: 'single', DEPTHDESK_FEEDS: '1' } }).ok).toBe(true);
     expect(errorsOf(loadConfig({ env: { DEPTHDESK_HTTP_TOKEN: 'short' } }))[0]).toMatch(/^http\.token: must be empty \(random per start\) or at least 16 characters/);
   });
 
