@@ -316,8 +316,11 @@ export class BitmexSession implements VenueSession {
       sb.counters.resyncs++;
       sb.transition('resyncing', cause);
     }
-    const topic = `${this.states.get(venueSymbol)?.table ?? BITMEX_BOOK_TABLE}:${venueSymbol}`;
     this.states.get(venueSymbol)?.ids.clear();
+    // A refused subscription would be refused again at once: it waits for a manual resync or a
+    // reconnect instead of looping.
+    if (cause === 'subscribe-error') return;
+    const topic = `${this.states.get(venueSymbol)?.table ?? BITMEX_BOOK_TABLE}:${venueSymbol}`;
     this.ctx.send(JSON.stringify({ op: 'unsubscribe', args: [topic] }));
     this.ctx.send(JSON.stringify({ op: 'subscribe', args: [topic] }));
   }

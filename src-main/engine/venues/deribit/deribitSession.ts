@@ -298,6 +298,9 @@ export class DeribitSession implements VenueSession {
       sb.counters.resyncs++;
       sb.transition('resyncing', cause);
     }
+    // A refused subscription (unknown or expired instrument) would be refused again at once: it
+    // waits for a manual resync or a reconnect instead of spending subscribe credits in a loop.
+    if (cause === 'subscribe-error') return;
     const channel = this.bookChannels.get(venueSymbol) ?? deribitBookChannel(venueSymbol, this.interval);
     this.request('public/unsubscribe', { channels: [channel] });
     this.request('public/subscribe', { channels: [channel] }, [channel]);
