@@ -63,12 +63,12 @@ export function packFrames(frames: FrameRecord[]): PackedFrames {
   const ts = new BigInt64Array(n);
   const meta = new Uint16Array(n);
   const heads: PackedFrames['heads'] = [];
-  const raws: string[] = new Array<string>(n);
+  const raws: string[] = [];
   let last: FrameRecord | undefined;
   let lastIdx = 0;
   for (let i = 0; i < n; i++) {
     const f = frames[i]!;
-    raws[i] = f.raw;
+    raws.push(f.raw);
     lens[i] = f.raw.length;
     ts[i] = f.recvTsNs;
     if (last === undefined || f.venue !== last.venue || f.dir !== last.dir || f.conn !== last.conn || f.url !== last.url || Boolean(f.binary) !== Boolean(last.binary)) {
@@ -85,14 +85,14 @@ export function packFrames(frames: FrameRecord[]): PackedFrames {
 }
 
 export function unpackFrames(p: PackedFrames): FrameRecord[] {
-  const out: FrameRecord[] = new Array<FrameRecord>(p.lens.length);
+  const out: FrameRecord[] = [];
   let at = 0;
   for (let i = 0; i < p.lens.length; i++) {
     const h = p.heads[p.meta[i]!]!;
     const len = p.lens[i]!;
     const f: FrameRecord = { venue: h.venue, dir: h.dir, conn: h.conn, url: h.url, raw: p.text.slice(at, at + len), recvTsNs: p.ts[i]! };
     if (h.binary) f.binary = true;
-    out[i] = f;
+    out.push(f);
     at += len;
   }
   return out;
@@ -185,7 +185,7 @@ export class RawRecorder implements FrameTap {
     this.batchBytes = 0;
     this.inFlight += bytes;
     const packed = packFrames(frames);
-    this.worker.postMessage({ t: 'frames', packed, bytes }, [packed.lens.buffer, packed.ts.buffer, packed.meta.buffer]);
+    this.worker.postMessage({ t: 'frames', packed, bytes }, [packed.lens.buffer as ArrayBuffer, packed.ts.buffer as ArrayBuffer, packed.meta.buffer as ArrayBuffer]);
   }
 
   stats(): RecorderStats {
