@@ -1,0 +1,416 @@
+/**
+ * One venue WebSocket connection: connect, keep alive, detect silence, rotate, reconnect.
+ * Knows nothing about books; `LiveContext` turns its events into book operations.
+ *
+ * Rules followed (venues.md sections 1.1, 3, 4 and 15):
+ * - Connect with exponential backoff + jitter after a failure, never faster than the venue's
+ *   connect limit (`ConnectGate`, shared by every connection of the venue: Binance allows 300
+ *   attempts per 5 minutes per IP and bans repeat offenders).
+ * - Server pings are answered by `ws` itself (`autoPong`, on by default; Binance disconnects a
+ *   client that does not pong within 1 minute). Tests check this against a pinging server.
+ * - Application keepalive frames (OKX "ping", Bybit {"op":"ping"}) come from the session and go
+ *   through the same throttle as every other frame we send.
+ * - Frames we send are throttled to `controlMessagesPerSecond` (Binance spot: 5 incoming messages
+ *   per second per connection, PING/PONG included; over it the venue disconnects). One slot per
+ *   second is left for the automatic pongs we cannot schedule.
+ * - Stale: no frame for `staleAfterMs` -> tell the owner (books flagged stale), send a WebSocket
+ *   ping as a probe; no pong and no frame within `probeTimeoutMs` -> drop the socket and reconnect.
+ *   A pong without data means the socket is alive and the venue is quiet: books stay flagged until
+ *   their own data returns.
+ * - Planned rotation before the venue's hard lifetime (Binance 24 h): close and reconnect at once.
+ *   Make-before-break (a second socket that takes over after its books resync) is not done here:
+ *   the books on a rotated connection resync like after any reconnect.
+ */
+import { WebSocket } from 'ws';
+import type { RawData } from 'ws';
+import { backoffDelay } from './backoff.ts';
+import type { BackoffPolicy, ConnectGate } from './backoff.ts';
+import { monotonicMs, wallClockNs } from './wallClock.ts';
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'backoff' | 'stopped';
+
+/** Why a socket went away. */
+export type CloseCause = 'remote' | 'error' | 'stale' | 'rotation' | 'requested' | 'stopped';
+
+export interface CloseInfo {
+  cause: CloseCause;
+  code: number;
+  reason: string;
+  /** The socket had opened (books were on it); false for a failed handshake. */
+  wasOpen: boolean;
+}
+
+export interface WsConnectionHandler {
+  onOpen(): void;
+  onMessage(text: string, recvTsNs: bigint): void;
+  onClose(info: CloseInfo): void;
+  /** No frame for `silentMs`: flag the books stale. */
+  onStale(silentMs: number): void;
+  onNotice(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+export interface WsConnectionOptions {
+  /** Stable id ("binance-spot#0"), for notices. */
+  id: string;
+  url: string;
+  controlMessagesPerSecond: number;
+  staleAfterMs: number;
+  /** Wait for a pong or any frame after the stale probe (default staleAfterMs / 2, at most 10 s). */
+  probeTimeoutMs?: number;
+  /** Rotate the socket after this long; 0 = never. */
+  lifetimeMs: number;
+  backoff: BackoffPolicy;
+  handshakeTimeoutMs?: number;
+  gate?: ConnectGate;
+  random?: () => number;
+  /** Monotonic clock in ms (timers, throttle, stale). */
+  nowMs?: () => number;
+  handler: WsConnectionHandler;
+}
+
+export interface ConnectionCounters {
+  messages: number;
+  bytes: number;
+  /** Connects after the first one (after a close or a failed attempt). */
+  reconnects: number;
+  connects: number;
+  failedConnects: number;
+  framesSent: number;
+  probes: number;
+  pongs: number;
+  stale: number;
+  rotations: number;
+}
+
+/** Keepalive frame the session wants sent (VenueSession.keepalive). */
+export interface Keepalive {
+  intervalMs: number;
+  frame(): string;
+}
+
+type TimerName = 'reconnect' | 'stale' | 'rotate' | 'flush' | 'keepalive';
+
+const SEND_LOG_KEPT = 256;
+const MAX_QUEUED_FRAMES = 10_000;
+
+export class WsConnection {
+  readonly id: string;
+  url: string;
+  state: ConnectionState = 'idle';
+  readonly counters: ConnectionCounters = {
+    messages: 0,
+    bytes: 0,
+    reconnects: 0,
+    connects: 0,
+    failedConnects: 0,
+    framesSent: 0,
+    probes: 0,
+    pongs: 0,
+    stale: 0,
+    rotations: 0,
+  };
+  /** Monotonic send times of recent frames and probes (throttle window; tests read it). */
+  readonly sendLog: number[] = [];
+  /** Monotonic time the current socket opened, NaN when not open. */
+  openedAtMs = Number.NaN;
+  private readonly opts: WsConnectionOptions;
+  private readonly nowMs: () => number;
+  private readonly random: () => number;
+  private readonly perSecond: number;
+  private readonly probeTimeoutMs: number;
+  private ws: WebSocket | undefined;
+  private attempt = 0;
+  private lastFrameMs = 0;
+  private probing = false;
+  private staleReported = false;
+  private pendingCause: CloseCause | undefined;
+  private readonly queue: string[] = [];
+  private keepalive: Keepalive | undefined;
+  private readonly timers: Record<TimerName, ReturnType<typeof setTimeout> | undefined> = {
+    reconnect: undefined,
+    stale: undefined,
+    rotate: undefined,
+    flush: undefined,
+    keepalive: undefined,
+  };
+  private closed: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
+
+  constructor(opts: WsConnectionOptions) {
+    this.opts = opts;
+    this.id = opts.id;
+    this.url = opts.url;
+    this.nowMs = opts.nowMs ?? monotonicMs;
+    this.random = opts.random ?? Math.random;
+    // Leave one slot per second for the pongs `ws` sends on its own.
+    this.perSecond = Math.max(1, opts.controlMessagesPerSecond - 1);
+    this.probeTimeoutMs = opts.probeTimeoutMs ?? Math.min(10_000, Math.max(1, Math.floor(opts.staleAfterMs / 2)));
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.connectSoon(0);
+  }
+
+  isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** Queue a text frame; sent in order, no faster than the venue's control-message limit. */
+  send(frame: string): void {
+    if (this.state === 'stopped') return;
+    if (this.queue.length >= MAX_QUEUED_FRAMES) {
+      this.opts.handler.onNotice('error', `${this.id}: ${MAX_QUEUED_FRAMES} frames waiting to be sent; dropping ${frame.slice(0, 80)}`);
+      return;
+    }
+    this.queue.push(frame);
+    this.flush();
+  }
+
+  setKeepalive(k: Keepalive | undefined): void {
+    this.keepalive = k;
+    this.armKeepalive();
+  }
+
+  /** Drop the socket and connect again (planned: no backoff). */
+  reconnect(cause: CloseCause = 'requested', reason = 'reconnect requested'): void {
+    if (this.state === 'open' || this.state === 'connecting') this.drop(cause, 1000, reason, false);
+    else if (this.state === 'backoff') {
+      this.clear('reconnect');
+      this.connectSoon(0);
+    }
+  }
+
+  /** Close for good. Resolves once the socket is gone and every timer is cleared. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return this.closed;
+    const ws = this.ws;
+    this.state = 'stopped';
+    this.clearAll();
+    this.queue.length = 0;
+    if (ws === undefined || ws.readyState === WebSocket.CLOSED) return;
+    this.closed = new Promise<void>((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    this.pendingCause = 'stopped';
+    if (ws.readyState === WebSocket.OPEN) {
+      ws.close(1000, 'client stopping');
+      // A peer that never answers the close handshake must not hold shutdown for ws's 30 s.
+      const t = setTimeout(() => ws.terminate(), 500);
+      ws.once('close', () => clearTimeout(t));
+    } else ws.terminate();
+    return this.closed;
+  }
+
+  private connectSoon(delayMs: number): void {
+    const gateDelay = this.opts.gate?.delayMs(this.nowMs()) ?? 0;
+    const wait = Math.max(delayMs, gateDelay);
+    this.state = 'backoff';
+    this.clear('reconnect');
+    this.timers.reconnect = setTimeout(() => {
+      this.timers.reconnect = undefined;
+      // The gate may have filled up while we waited (other connections of the venue).
+      const again = this.opts.gate?.delayMs(this.nowMs()) ?? 0;
+      if (again > 0) {
+        this.connectSoon(again);
+        return;
+      }
+      this.connect();
+    }, wait);
+  }
+
+  private connect(): void {
+    if (this.state === 'stopped') return;
+    this.opts.gate?.record(this.nowMs());
+    if (this.counters.connects + this.counters.failedConnects > 0) this.counters.reconnects++;
+    this.state = 'connecting';
+    this.pendingCause = undefined;
+    const ws = new WebSocket(this.url, {
+      handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
+      perMessageDeflate: false,
+      autoPong: true,
+      maxPayload: 256 * 1024 * 1024,
+    });
+    this.ws = ws;
+    let opened = false;
+    ws.on('open', () => {
+      if (this.ws !== ws || this.state === 'stopped') return;
+      opened = true;
+      this.state = 'open';
+      this.counters.connects++;
+      this.openedAtMs = this.nowMs();
+      this.lastFrameMs = this.openedAtMs;
+      this.probing = false;
+      this.staleReported = false;
+      this.armStale(this.opts.staleAfterMs);
+      if (this.opts.lifetimeMs > 0) {
+        this.timers.rotate = setTimeout(() => {
+          this.timers.rotate = undefined;
+          this.counters.rotations++;
+          this.opts.handler.onNotice('info', `${this.id}: rotating the connection before the venue's ${Math.round(this.opts.lifetimeMs / 60_000)} min lifetime`);
+          this.drop('rotation', 1000, 'planned rotation', false);
+        }, this.opts.lifetimeMs);
+      }
+      this.armKeepalive();
+      this.opts.handler.onOpen();
+      this.flush();
+    });
+    ws.on('message', (data: RawData, _isBinary: boolean) => {
+      if (this.ws !== ws) return;
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+      this.counters.messages++;
+      this.counters.bytes += buf.length;
+      this.lastFrameMs = this.nowMs();
+      this.probing = false;
+      this.staleReported = false;
+      // Healthy again: the next failure starts from the shortest backoff.
+      this.attempt = 0;
+      this.opts.handler.onMessage(buf.toString('utf8'), wallClockNs());
+    });
+    ws.on('pong', () => {
+      if (this.ws !== ws) return;
+      this.counters.pongs++;
+      if (this.probing) {
+        // Alive but quiet: check again after another stale period.
+        this.probing = false;
+        this.armStale(this.opts.staleAfterMs);
+      }
+    });
+    ws.on('error', (err: Error) => {
+      if (this.ws !== ws) return;
+      if (this.state !== 'stopped') this.opts.handler.onNotice('warn', `${this.id}: ${err.message}`);
+    });
+    ws.on('close', (code: number, reasonBuf: Buffer) => {
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      const reason = reasonBuf.toString();
+      const cause = this.pendingCause ?? (opened ? 'remote' : 'error');
+      this.pendingCause = undefined;
+      this.clearAll();
+      // Frames queued for this socket belong to its session (subscriptions, pings): never replay
+      // them on the next socket, whose new session sends its own.
+      this.queue.length = 0;
+      this.openedAtMs = Number.NaN;
+      if (!opened) this.counters.failedConnects++;
+      if (opened) this.opts.handler.onClose({ cause, code, reason, wasOpen: true });
+      if (this.state === 'stopped') {
+        this.resolveClosed?.();
+        this.resolveClosed = undefined;
+        return;
+      }
+      if (!opened) this.opts.handler.onNotice('warn', `${this.id}: connect failed (${reason || `code ${code}`})`);
+      // Planned closes reconnect at once; everything else backs off.
+      const planned = cause === 'rotation' || cause === 'requested';
+      const delay = planned ? 0 : backoffDelay(this.attempt++, this.opts.backoff, this.random);
+      if (!planned) this.opts.handler.onNotice(opened ? 'warn' : 'info', `${this.id}: ${opened ? `closed (${cause}, code ${code}${reason ? ` ${reason}` : ''})` : 'retrying'}; reconnect in ${Math.round(delay)} ms`);
+      this.connectSoon(delay);
+    });
+  }
+
+  /** Close the current socket for `cause`; the close handler reconnects. */
+  private drop(cause: CloseCause, code: number, reason: string, abrupt: boolean): void {
+    const ws = this.ws;
+    if (ws === undefined) return;
+    this.pendingCause = cause;
+    if (abrupt || ws.readyState !== WebSocket.OPEN) {
+      ws.terminate();
+      return;
+    }
+    ws.close(code, reason);
+    // Do not wait ws's 30 s close timeout for a peer that no longer answers.
+    const t = setTimeout(() => ws.terminate(), 1000);
+    ws.once('close', () => clearTimeout(t));
+  }
+
+  private armStale(afterMs: number): void {
+    this.clear('stale');
+    this.timers.stale = setTimeout(() => this.checkStale(), Math.max(1, afterMs));
+  }
+
+  private checkStale(): void {
+    this.timers.stale = undefined;
+    const ws = this.ws;
+    if (this.state !== 'open' || ws === undefined) return;
+    const now = this.nowMs();
+    if (this.probing) {
+      // Probe sent, and neither a pong nor a frame came back.
+      this.opts.handler.onNotice('warn', `${this.id}: no answer to the stale probe within ${this.probeTimeoutMs} ms; reconnecting`);
+      this.drop('stale', 4000, 'stale', true);
+      return;
+    }
+    const silent = now - this.lastFrameMs;
+    if (silent < this.opts.staleAfterMs) {
+      this.armStale(this.opts.staleAfterMs - silent);
+      return;
+    }
+    if (!this.staleReported) {
+      this.staleReported = true;
+      this.counters.stale++;
+      this.opts.handler.onStale(silent);
+    }
+    this.probing = true;
+    this.counters.probes++;
+    this.logSend(now);
+    ws.ping();
+    this.armStale(this.probeTimeoutMs);
+  }
+
+  private armKeepalive(): void {
+    this.clear('keepalive');
+    const k = this.keepalive;
+    if (k === undefined || this.state !== 'open') return;
+    this.timers.keepalive = setInterval(() => this.send(k.frame()), k.intervalMs);
+  }
+
+  private logSend(now: number): void {
+    this.sendLog.push(now);
+    if (this.sendLog.length > SEND_LOG_KEPT) this.sendLog.shift();
+  }
+
+  /** Frames sent within the last second (throttle window). */
+  private sentInLastSecond(now: number): { count: number; oldest: number } {
+    let count = 0;
+    let oldest = now;
+    for (let i = this.sendLog.length - 1; i >= 0; i--) {
+      const t = this.sendLog[i]!;
+      if (t <= now - 1000) break;
+      count++;
+      oldest = t;
+    }
+    return { count, oldest };
+  }
+
+  private flush(): void {
+    if (this.timers.flush !== undefined) return;
+    const ws = this.ws;
+    if (this.state !== 'open' || ws === undefined) return;
+    while (this.queue.length > 0) {
+      const now = this.nowMs();
+      const { count, oldest } = this.sentInLastSecond(now);
+      if (count >= this.perSecond) {
+        this.timers.flush = setTimeout(() => {
+          this.timers.flush = undefined;
+          this.flush();
+        }, Math.max(1, oldest + 1000 - now + 1));
+        return;
+      }
+      const frame = this.queue.shift()!;
+      this.logSend(now);
+      this.counters.framesSent++;
+      ws.send(frame);
+    }
+  }
+
+  private clear(name: TimerName): void {
+    const t = this.timers[name];
+    if (t === undefined) return;
+    if (name === 'keepalive') clearInterval(t);
+    else clearTimeout(t);
+    this.timers[name] = undefined;
+  }
+
+  private clearAll(): void {
+    for (const k of Object.keys(this.timers) as TimerName[]) this.clear(k);
+  }
+
+}

@@ -1,0 +1,24 @@
+/**
+ * Venues that can be replayed by a local venue server. Adding a venue's replay = implement
+ * ReplayProtocol in its folder and add one line here (docs/ADDING_A_VENUE.md).
+ */
+import type { VenueId } from '../../../src-shared/model/market.ts';
+import { binanceCoinm, binanceSpot, binanceUs, binanceUsdm } from '../venues/binance/binanceSpec.ts';
+import { binanceReplay } from '../venues/binance/binanceReplay.ts';
+import type { ReplayProtocol } from './replayProtocol.ts';
+
+const FACTORIES: Partial<Record<VenueId, () => ReplayProtocol>> = {
+  'binance-spot': () => binanceReplay(binanceSpot, 'spot'),
+  'binance-us': () => binanceReplay(binanceUs, 'spot'),
+  'binance-usdm': () => binanceReplay(binanceUsdm, 'usdm'),
+  'binance-coinm': () => binanceReplay(binanceCoinm, 'coinm'),
+};
+
+/** The replay protocol of a venue, or undefined when nobody wrote it yet. */
+export function replayProtocol(venue: VenueId): ReplayProtocol | undefined {
+  return FACTORIES[venue]?.();
+}
+
+export function replayableVenues(): VenueId[] {
+  return Object.keys(FACTORIES) as VenueId[];
+}
