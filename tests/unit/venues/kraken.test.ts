@@ -3,7 +3,10 @@ import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
 import { SymbolBook } from '../../../src-main/engine/sync/symbolBook.ts';
 import { krakenBookChecksum, krakenChecksumField, krakenLevelsChecksum } from '../../../src-main/engine/venues/kraken/krakenChecksum.ts';
 import { krakenTimeToMs } from '../../../src-main/engine/venues/kraken/krakenSession.ts';
-import { kraken, krakenInstrument } from '../../../src-main/engine/venues/kraken/krakenSpec.ts';
+import { KRAKEN_WS_URL, kraken, krakenInstrument, krakenProtocol, krakenWireSymbol } from '../../../src-main/engine/venues/kraken/krakenSpec.ts';
+import { KrakenSession } from '../../../src-main/engine/venues/kraken/krakenSession.ts';
+import { KrakenV2Session } from '../../../src-main/engine/venues/kraken/krakenV2Session.ts';
+import type { VenueSpec } from '../../../src-main/engine/venues/venue.ts';
 import { VENUES, venueForUrl } from '../../../src-main/engine/venues/registry.ts';
 import { formatScaled } from '../../../src-shared/model/decimal.ts';
 import { dataPath } from '../../support/data.ts';
@@ -14,6 +17,9 @@ import { sessionHarness } from '../../support/sessionHarness.ts';
 const QTY = '0.00000500';
 const ASKS = ['0.05005', '0.05010', '0.05015', '0.05020', '0.05025', '0.05030', '0.05035', '0.05040', '0.05045', '0.05050'];
 const BIDS = ['0.05000', '0.04995', '0.04990', '0.04980', '0.04975', '0.04970', '0.04965', '0.04960', '0.04955', '0.04950'];
+
+/** The Kraken venue pointed at the v1 endpoint, as the recordings and the v1 replay server use it. */
+const krakenV1: VenueSpec = { ...kraken, wsUrl: KRAKEN_WS_URL, plan: (symbols: string[]) => kraken.plan(symbols, KRAKEN_WS_URL) };
 
 describe('Kraken checksum', () => {
   it('strips the point and leading zeros, keeping trailing zeros', () => {
@@ -46,13 +52,30 @@ describe('krakenInstrument and spec', () => {
     expect(krakenInstrument('DASH/EUR')).toMatchObject({ base: 'DASH', quote: 'EUR', kind: 'spot', inverse: false });
   });
 
-  it('is registered and claims v1 URLs, not v2 nor Kraken Futures', () => {
+  it('is registered and claims the v1 and v2 URLs, not Kraken Futures', () => {
     expect(VENUES.get('kraken')).toBe(kraken);
     expect(venueForUrl('wss://ws.kraken.com')).toBe(kraken);
+    expect(venueForUrl('wss://ws.kraken.com/v2')).toBe(kraken);
     expect(kraken.recognizes!('wss://beta-ws.kraken.com')).toBe(true);
-    expect(kraken.recognizes!('wss://ws.kraken.com/v2')).toBe(false);
     expect(kraken.recognizes!('wss://futures.kraken.com/ws/v1')).toBe(false);
     expect(kraken.depthCap).toBe(1000);
+  });
+
+  it('speaks v2 under /v2 (the live default) and v1 at the root, in verify (no URL) and on local replay servers', () => {
+    expect(kraken.wsUrl).toBe('wss://ws.kraken.com/v2');
+    expect(krakenProtocol('wss://ws.kraken.com/v2')).toBe('v2');
+    expect(krakenProtocol('wss://beta-ws.kraken.com/v2/')).toBe('v2');
+    expect(krakenProtocol('wss://ws.kraken.com')).toBe('v1');
+    expect(krakenProtocol('ws://127.0.0.1:9100/')).toBe('v1');
+    expect(krakenProtocol('')).toBe('v1');
+    const plan = kraken.plan(['XBT/USD', 'xdg/eur', 'BTC/USD'])[0]!;
+    // v2 names bitcoin BTC: the configured XBT/USD and BTC/USD are one subscription.
+    expect(plan).toEqual({ id: 'kraken#0', url: 'wss://ws.kraken.com/v2', venueSymbols: ['BTC/USD', 'DOGE/EUR'] });
+    expect(krakenV1.plan(['XBT/USD', 'dash/eur'])[0]!.venueSymbols).toEqual(['XBT/USD', 'DASH/EUR']);
+    expect(krakenWireSymbol('XBT/USD', 'v1')).toBe('XBT/USD');
+    const h = sessionHarness(kraken, ['BTC/USD']);
+    expect(h.session).toBeInstanceOf(KrakenV2Session);
+    expect(sessionHarness(krakenV1, ['XBT/USD']).session).toBeInstanceOf(KrakenSession);
   });
 
   it('converts Kraken times to integer milliseconds without floats', () => {
@@ -63,7 +86,7 @@ describe('krakenInstrument and spec', () => {
 
 describe('Kraken session', () => {
   it('subscribes book at depth 1000 and trades, pings with {"event":"ping"}', () => {
-    const h = sessionHarness(kraken, ['XBT/USD', 'DASH/EUR']);
+    const h = sessionHarness(krakenV1, ['XBT/USD', 'DASH/EUR']);
     h.session.onOpen();
     expect(h.sent.map((s) => JSON.parse(s))).toEqual([
       { event: 'subscribe', pair: ['XBT/USD', 'DASH/EUR'], subscription: { name: 'book', depth: 1000 } },
@@ -75,7 +98,7 @@ describe('Kraken session', () => {
   it('resync unsubscribes and subscribes that pair only; its updates wait for the fresh snapshot', async () => {
     const rel = 'kraken/cryptofeed_v1_book1000_XBTUSD+9pairs_2021-04-05_120s.ndjson';
     const frames = (await loadRecording(dataPath(rel))).filter((r) => r.dir === 'recv').map((r) => r.raw);
-    const h = sessionHarness(kraken);
+    const h = sessionHarness(krakenV1);
     h.feed(frames.slice(0, 2000));
     const xbt = h.books.get('XBT/USD')!;
     expect(xbt.state).toBe('live');
@@ -99,7 +122,7 @@ describe('Kraken session', () => {
   });
 
   it('reports a subscriptionStatus error as an error notice and a subscribe-error on the pair', () => {
-    const h = sessionHarness(kraken);
+    const h = sessionHarness(krakenV1);
     // Error example of the v1 subscribe doc.
     h.feed(['{"errorMessage":"Subscription depth not supported","event":"subscriptionStatus","pair":"XBT/USD","status":"error","subscription":{"depth":42,"name":"book"}}']);
     expect(h.notices.map((n) => [n.level, n.venueSymbol])).toEqual([['error', 'XBT/USD']]);
@@ -111,7 +134,7 @@ describe('Kraken session', () => {
   });
 
   it('normalizes v1 trades: taker side from "b"/"s", exact decimals, id = time-index', () => {
-    const h = sessionHarness(kraken);
+    const h = sessionHarness(krakenV1);
     // The example frame of the v1 trade doc (no Kraken spot trade recording exists in ../shared/data).
     h.feed(['[0,[["5541.20000","0.15850568","1534614057.321597","s","l",""],["6060.00000","0.02455000","1534614057.324998","b","l",""]],"trade","XBT/USD"]']);
     expect(h.trades.map((t) => [t.symbol, t.tradeId, t.takerSide, formatScaled(t.price, t.priceScale), formatScaled(t.size, t.sizeScale), t.exchTsMs])).toEqual([

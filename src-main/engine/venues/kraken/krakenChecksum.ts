@@ -11,8 +11,8 @@
  *   3. CRC-32 of that ASCII text, compared as an unsigned 32-bit integer.
  * Trailing zeros matter: the text is the price/volume at the pair's fixed decimals
  * ("0.00000500" -> "500", "58729.40000" -> "5872940000"). v1 sends every value with those fixed
- * decimals, so the session learns them from the snapshot strings; v2 would take them from the
- * `instrument` channel (price_precision / qty_precision).
+ * decimals, so the session learns them from the snapshot strings; v2 takes them from the
+ * `instrument` channel (price_precision / qty_precision), krakenV2Session.ts.
  */
 import { CRC32_INIT, crc32Final, crc32Update } from '../../../../src-shared/model/crc32.ts';
 import { formatWithDecimals } from '../../../../src-shared/model/decimal.ts';

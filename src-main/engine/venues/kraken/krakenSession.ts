@@ -30,17 +30,8 @@
  * - v1 trades `[price, volume, time, side "b"/"s", orderType "m"/"l", misc]` have no trade id;
  *   the id is synthesized as `${time}-${index in the frame}`, deterministic for a given stream.
  *
- * Kraken v2: what it needs (not implemented here; docs/venues/kraken.md)
- * - Endpoint wss://ws.kraken.com/v2, symbols "BTC/USD", JSON-RPC style frames
- *   `{"channel":"book","type":"snapshot"|"update","data":[{symbol, bids:[{price, qty}], asks,
- *   checksum, timestamp}]}`.
- * - price and qty are JSON numbers, not strings: they must be decoded exactly, from the source
- *   text (JSON.parse reviver with source text access, or a small scanner), never via a double.
- * - The checksum is on the snapshot too, not only on updates.
- * - The checksum decimals come from the `instrument` channel (price_precision, qty_precision):
- *   numbers lose trailing zeros, so they cannot be learnt from the book messages.
- * - Trades carry a sequential trade_id (no synthesized ids).
- * The book rules (apply in order, truncate to depth, top-10 checksum) are the same as v1.
+ * Kraken v2 is krakenV2Session.ts; krakenSpec.ts picks the protocol from the connection URL (v1
+ * at the root: the recordings, `verify`, the local replay server). docs/venues/kraken.md.
  */
 import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';

@@ -1,27 +1,43 @@
 /**
- * Kraken spot, WebSocket v1: endpoint, limits, instrument naming.
+ * Kraken spot: endpoints, limits, instrument naming, and which protocol a connection speaks.
  *
  * Docs followed (venues.md section 9):
- * - https://docs.kraken.com/api/docs/websocket-v1/book (wss://ws.kraken.com, depth 10/25/100/
- *   500/1000, snapshot then updates with checksum)
- * - https://docs.kraken.com/api/docs/guides/spot-ws-book-v1 (truncate to the subscribed depth)
+ * - https://docs.kraken.com/api/docs/guides/spot-ws-intro (v2 at wss://ws.kraken.com/v2, v1 at
+ *   wss://ws.kraken.com, beta hosts beside them; v2 is where new work happens, v1 is maintained)
+ * - https://docs.kraken.com/api/docs/websocket-v2/book, https://docs.kraken.com/api/docs/guides/spot-ws-book-v2
+ * - https://docs.kraken.com/api/docs/websocket-v1/book (depth 10/25/100/500/1000, snapshot then
+ *   updates with checksum), https://docs.kraken.com/api/docs/guides/spot-ws-book-v1
  * - https://docs.kraken.com/api/docs/websocket-v1/heartbeat (about one per second when idle)
  * - https://docs.kraken.com/api/docs/guides/spot-ratelimits (the WebSocket message rate is
  *   dynamic and not published; the server answers "Exceeded msg rate")
  *
- * v1 pairs use Kraken's legacy asset codes: XBT for bitcoin, XDG for dogecoin. Normalized names
- * use the common codes (XBT/USD -> BTC-USD, XDG/EUR -> DOGE-EUR); the venue symbol stays the
- * wire pair. Kraken v2 (wss://ws.kraken.com/v2) is a different protocol, not handled here
- * (docs/venues/kraken.md); its URLs are not claimed by this spec.
+ * One venue, two protocols, chosen by the connection URL exactly as Kraken serves them: a path
+ * under /v2 speaks v2 (krakenV2Session.ts), the root speaks v1 (krakenSession.ts). Live
+ * connections default to v2, the current API. v1 stays for the recordings in ../shared/data (all
+ * of them v1), for `depthdesk verify` (which hands sessions no URL: an empty URL is v1) and for the
+ * local replay server, which serves those recordings at its root. docs/venues/kraken.md explains
+ * the choice.
+ *
+ * v1 pairs use Kraken's legacy asset codes (XBT for bitcoin, XDG for dogecoin), v2 the common ones
+ * (BTC/USD). A v2 connection is planned with the v2 codes, so a configured "XBT/USD" subscribes
+ * "BTC/USD" there; a v1 connection keeps the symbols as configured. Normalized names always use
+ * the common codes (XBT/USD and BTC/USD -> BTC-USD).
  */
 import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
 import { KRAKEN_DEFAULT_DEPTH, KrakenSession } from './krakenSession.ts';
+import { KrakenV2Session } from './krakenV2Session.ts';
 
+/** v1 endpoint (the recordings' protocol). */
 export const KRAKEN_WS_URL = 'wss://ws.kraken.com';
 
-/** Legacy v1 asset codes and their common names. */
+/** v2 endpoint, the live default. */
+export const KRAKEN_V2_WS_URL = 'wss://ws.kraken.com/v2';
+
+export type KrakenProtocol = 'v1' | 'v2';
+
+/** Legacy v1 asset codes and their common names (the v2 codes). */
 const ASSET_ALIASES: Readonly<Record<string, string>> = { XBT: 'BTC', XDG: 'DOGE' };
 
 /**
@@ -30,7 +46,7 @@ const ASSET_ALIASES: Readonly<Record<string, string>> = { XBT: 'BTC', XDG: 'DOGE
  */
 const PAIRS_PER_CONNECTION = 50;
 
-/** Hosts of the v1 public feed (and the beta host); futures.kraken.com is Kraken Futures. */
+/** Hosts of the public spot feeds (and the beta host); futures.kraken.com is Kraken Futures. */
 const HOSTS = new Set(['ws.kraken.com', 'beta-ws.kraken.com']);
 
 function asset(code: string): string {
@@ -56,6 +72,30 @@ export function krakenInstrument(pair: string): Instrument {
   };
 }
 
+/**
+ * Protocol of a connection URL: a path under /v2 is v2, anything else v1 (Kraken's own layout;
+ * local replay servers serve the v1 recordings at their root). An empty or unparseable URL is v1:
+ * `depthdesk verify` gives sessions no URL and every Kraken spot recording is v1.
+ */
+export function krakenProtocol(url: string): KrakenProtocol {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return 'v1';
+  }
+  return path === '/v2' || path.startsWith('/v2/') ? 'v2' : 'v1';
+}
+
+/** The pair as the protocol names it: v2 wants BTC/DOGE, v1 keeps what was configured. */
+export function krakenWireSymbol(pair: string, protocol: KrakenProtocol): string {
+  const p = pair.toUpperCase();
+  if (protocol === 'v1') return p;
+  const slash = p.indexOf('/');
+  if (slash < 0) return asset(p);
+  return `${asset(p.slice(0, slash))}/${asset(p.slice(slash + 1))}`;
+}
+
 function recognizes(url: string): boolean {
   let u: URL;
   try {
@@ -63,14 +103,19 @@ function recognizes(url: string): boolean {
   } catch {
     return false;
   }
-  // v1 lives at the root; /v2 is the other protocol.
-  return HOSTS.has(u.hostname) && !u.pathname.startsWith('/v2');
+  // v1 lives at the root, v2 under /v2: both are this venue.
+  return HOSTS.has(u.hostname);
 }
 
 export const kraken: VenueSpec = {
   id: 'kraken',
   label: 'Kraken',
   docs: [
+    'https://docs.kraken.com/api/docs/guides/spot-ws-intro',
+    'https://docs.kraken.com/api/docs/websocket-v2/book',
+    'https://docs.kraken.com/api/docs/guides/spot-ws-book-v2',
+    'https://docs.kraken.com/api/docs/websocket-v2/instrument',
+    'https://docs.kraken.com/api/docs/websocket-v2/trade',
     'https://docs.kraken.com/api/docs/websocket-v1/book',
     'https://docs.kraken.com/api/docs/guides/spot-ws-book-v1',
     'https://docs.kraken.com/api/docs/websocket-v1/trade',
@@ -78,27 +123,29 @@ export const kraken: VenueSpec = {
     'https://docs.kraken.com/api/docs/guides/spot-ratelimits',
   ],
   snapshot: 'in-band',
-  wsUrl: KRAKEN_WS_URL,
+  wsUrl: KRAKEN_V2_WS_URL,
   limits: {
     symbolsPerConnection: PAIRS_PER_CONNECTION,
     // Not published (dynamic server-side budget); a conservative pace for subscribe/ping frames.
     controlMessagesPerSecond: 5,
     connectionLifetimeMs: 0,
-    // Heartbeats flow about once a second on an idle connection: 10 s of silence is stale.
+    // Heartbeats flow about once a second on an idle connection (v1 and v2): 10 s of silence is stale.
     staleAfterMs: 10_000,
   },
   depthCap: KRAKEN_DEFAULT_DEPTH,
   instrument: krakenInstrument,
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[] {
-    const url = wsUrl ?? KRAKEN_WS_URL;
-    return chunk(venueSymbols.map((s) => s.toUpperCase()), PAIRS_PER_CONNECTION).map((pairs, i) => ({
+    const url = wsUrl ?? KRAKEN_V2_WS_URL;
+    const protocol = krakenProtocol(url);
+    const pairs = [...new Set(venueSymbols.map((s) => krakenWireSymbol(s, protocol)))];
+    return chunk(pairs, PAIRS_PER_CONNECTION).map((group, i) => ({
       id: `kraken#${i}`,
       url,
-      venueSymbols: pairs,
+      venueSymbols: group,
     }));
   },
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {
-    return new KrakenSession(ctx, plan);
+    return krakenProtocol(plan.url) === 'v2' ? new KrakenV2Session(ctx, plan) : new KrakenSession(ctx, plan);
   },
   recognizes,
 };
