@@ -114,7 +114,7 @@ export interface LimitedModeConfig {
 
 export interface DepthdeskConfig {
   venues: VenueConfig[];
-  /** Levels per side kept and served per book (0 = everything the venue sends). */
+  /** Levels per side served to views and published; books keep every level the venue sends. */
   depth: number;
   /** Limited mode for small machines: the caps in `limitedMode` apply. */
   limited: boolean;
@@ -163,10 +163,10 @@ const BOOL: Kind = { type: 'boolean' };
 
 /** Every scalar setting. `venues` and `credentials` have their own syntax (see VENUES_ENV, credentialEnv). */
 export const SETTINGS: readonly Setting[] = [
-  { path: 'depth', env: 'DEPTHDESK_DEPTH', kind: int(0, 100_000), doc: 'Levels per side kept and served per book; 0 = everything the venue sends.' },
+  { path: 'depth', env: 'DEPTHDESK_DEPTH', kind: int(1, 5000), doc: 'Levels per side served to views (book.get, ladders) and published over multicast; the books themselves keep every level the venue sends.' },
   { path: 'limited', env: 'DEPTHDESK_LIMITED', kind: BOOL, doc: 'Limited mode for small machines: the limitedMode caps apply.' },
   { path: 'limitedMode.symbolsPerVenue', env: 'DEPTHDESK_LIMITED_SYMBOLS_PER_VENUE', kind: int(1, 10_000), doc: 'In limited mode: the first N symbols of each venue.' },
-  { path: 'limitedMode.depth', env: 'DEPTHDESK_LIMITED_DEPTH', kind: int(1, 100_000), doc: 'In limited mode: levels per side kept per book.' },
+  { path: 'limitedMode.depth', env: 'DEPTHDESK_LIMITED_DEPTH', kind: int(1, 5000), doc: 'In limited mode: levels per side served and published.' },
   { path: 'limitedMode.feeds', env: 'DEPTHDESK_LIMITED_FEEDS', kind: int(1, 64), doc: 'In limited mode: feed processes.' },
   { path: 'processes.feeds', env: 'DEPTHDESK_FEEDS', kind: int(1, 64), doc: 'Feed processes the venues are sharded over (whole venues; never more processes than venues).' },
   { path: 'processes.publisher', env: 'DEPTHDESK_PUBLISHER', kind: { type: 'enum', values: ['beside-books', 'off'] }, doc: 'Where the multicast publisher runs: beside-books (inside each feed process, for its venues) or off.' },
@@ -182,7 +182,7 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'multicast.interface', env: 'DEPTHDESK_MULTICAST_INTERFACE', kind: { type: 'ipv4' }, doc: 'IPv4 address of the sending interface (always explicit).' },
   { path: 'multicast.ttl', env: 'DEPTHDESK_MULTICAST_TTL', kind: int(0, 255), doc: 'Multicast TTL; 1 keeps packets on the local network.' },
   { path: 'multicast.loopback', env: 'DEPTHDESK_MULTICAST_LOOPBACK', kind: BOOL, doc: 'Deliver to receivers on this host too.' },
-  { path: 'multicast.maxPacketBytes', env: 'DEPTHDESK_MULTICAST_MAX_PACKET_BYTES', kind: int(576, 65_000), doc: 'Largest datagram sent.' },
+  { path: 'multicast.maxPacketBytes', env: 'DEPTHDESK_MULTICAST_MAX_PACKET_BYTES', kind: int(294, 1472), doc: 'Largest datagram sent (1472 = a 1500-byte Ethernet MTU less IP and UDP headers).' },
   { path: 'multicast.grouping', env: 'DEPTHDESK_MULTICAST_GROUPING', kind: { type: 'enum', values: ['venue', 'single'] }, doc: 'One channel per venue, or one channel for everything.' },
   { path: 'dataDir', env: 'DEPTHDESK_DATA_DIR', kind: { type: 'path' }, doc: 'Where logs, recordings and diagnostics are written.' },
   { path: 'http.host', env: 'DEPTHDESK_HTTP_HOST', kind: { type: 'host' }, doc: 'Address the headless host binds to.' },
@@ -567,10 +567,9 @@ export function isLoopback(host: string): boolean {
 export function effectiveConfig(c: DepthdeskConfig): DepthdeskConfig {
   if (!c.limited) return c;
   const lim = c.limitedMode;
-  const capDepth = c.depth === 0 ? lim.depth : Math.min(c.depth, lim.depth);
   return {
     ...c,
-    depth: capDepth,
+    depth: Math.min(c.depth, lim.depth),
     venues: c.venues.map((v) => ({ ...v, symbols: v.symbols === 'all' ? v.symbols : v.symbols.slice(0, lim.symbolsPerVenue) })),
     processes: { ...c.processes, feeds: Math.min(c.processes.feeds, lim.feeds) },
   };

@@ -12,7 +12,7 @@ export const PAYLOAD_ARG = '--depthdesk-process=';
 
 export interface ProcessPayload {
   name: string;
-  role: Extract<Role, 'feed' | 'publisher'>;
+  role: Extract<Role, 'feed'>;
   /** Build id of the supervisor that started it (the child reports its own in hello). */
   build: string;
   venues: VenueConfig[];
@@ -24,6 +24,7 @@ export interface ProcessPayload {
   multicast: MulticastConfig | null;
   /** Where this process may write (logs, recordings). */
   dataDir: string;
+  mode: 'live' | 'replay';
 }
 
 export function payloadArg(p: ProcessPayload): string {

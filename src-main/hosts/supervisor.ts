@@ -90,7 +90,7 @@ export const DEFAULT_POLICY: SupervisorPolicy = {
 /** One engine process to keep running. */
 export interface ProcessSpec {
   name: string;
-  role: 'feed' | 'publisher';
+  role: 'feed';
   venues: VenueConfig[];
   bookDepth: number;
   multicast: ProcessPayload['multicast'];
@@ -103,8 +103,11 @@ export interface LogEntry {
   process?: string;
 }
 
-/** What a symbol is called before its process reported it (the host knows the venue registry). */
-export type SymbolDescriber = (venue: VenueId, symbol: string) => { normalized: string; base: string; quote: string; kind: string };
+/**
+ * What a symbol is called before its process reported it (the host knows the venue registry):
+ * the venue's canonical spelling ("btcusdt" -> "BTCUSDT") and the normalized names.
+ */
+export type SymbolDescriber = (venue: VenueId, symbol: string) => { venueSymbol: string; normalized: string; base: string; quote: string; kind: string };
 
 export interface SupervisorOptions {
   launcher: ProcessLauncher;
@@ -363,6 +366,7 @@ export class Supervisor {
       restart: m.restarts,
       multicast: m.spec.multicast,
       dataDir: m.spec.dataDir,
+      mode: this.opts.mode,
     };
     let child: LaunchedProcess;
     try {
@@ -589,6 +593,10 @@ export class Supervisor {
     try {
       const st = await peer.call('status.get', {});
       if (m.peer !== peer) return;
+      // status.get is the whole table: rows the process does not have (placeholders, books it
+      // dropped) go, except books still waiting for their restart resync to end.
+      const reported = new Set(st.symbols.map((s) => key(s.venue, s.symbol)));
+      for (const k of m.symbols.keys()) if (!reported.has(k) && !m.restartResyncs.has(k)) m.symbols.delete(k);
       this.absorbSymbols(m, st.symbols, st.venues);
       m.publisher = st.publisher;
     } catch (e) {
@@ -612,8 +620,8 @@ export class Supervisor {
     for (const v of m.spec.venues) {
       if (v.symbols === 'all') continue;
       for (const sym of v.symbols) {
-        const d = this.opts.describeSymbol?.(v.venue, sym) ?? { normalized: sym, base: '', quote: '', kind: '' };
-        m.symbols.set(key(v.venue, sym), placeholderSymbol(v.venue, sym, d, m.spec.name, now));
+        const d = this.opts.describeSymbol?.(v.venue, sym) ?? { venueSymbol: sym, normalized: sym, base: '', quote: '', kind: '' };
+        m.symbols.set(key(v.venue, d.venueSymbol), placeholderSymbol(v.venue, d.venueSymbol, d, m.spec.name, now));
       }
     }
   }
