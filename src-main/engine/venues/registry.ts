@@ -8,6 +8,7 @@ import type { VenueSpec } from './venue.ts';
 import { binanceCoinm, binanceSpot, binanceUs, binanceUsdm } from './binance/binanceSpec.ts';
 import { okx } from './okx/okxSpec.ts';
 import { kraken } from './kraken/krakenSpec.ts';
+import { krakenFutures } from './kraken/krakenFuturesSpec.ts';
 import { bybitLegacy, bybitLinear, bybitSpot } from './bybit/bybitSpec.ts';
 import { coinbase, coinbaseExchange } from './coinbase/coinbaseSpec.ts';
 import { deribit } from './deribit/deribitSpec.ts';
@@ -27,6 +28,7 @@ const ALL: VenueSpec[] = [
   binanceCoinm,
   okx,
   kraken,
+  krakenFutures,
   bybitSpot,
   bybitLinear,
   bybitLegacy,
