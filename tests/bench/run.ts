@@ -61,7 +61,7 @@ writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(merged, null, 2)}\
 const md: string[] = ['# Benchmark results', '', `Written by \`npm run bench\` on ${new Date().toISOString()} (${machine.cpus} cores, ${machine.cpuModel}, Node ${machine.node}).`, ''];
 for (const [name, r] of Object.entries(merged)) {
   if (name === '_meta') continue;
-  const res = r as { figures: Record<string, number | string>; ok: boolean; error?: string };
+  const res = r as unknown as { figures: Record<string, number | string>; ok: boolean; error?: string };
   md.push(`## ${name}`, '');
   if (!res.ok) md.push(`failed: ${res.error}`, '');
   md.push('| figure | value |', '| --- | --- |');
