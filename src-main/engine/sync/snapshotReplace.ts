@@ -12,6 +12,10 @@
  *
  * The trust band is the window the venue sends (`markSnapshot('window')`): the book proves
  * nothing beyond its worst level on each side.
+ *
+ * These venues have no sequence id: `SymbolBook.seq` holds the exchange time (ms) of the applied
+ * snapshot, the only ordering key they give, so that "same seq" still means "same book message"
+ * when a live book is compared with a reference (replay servers, status views).
  */
 import type { SymbolBook } from './symbolBook.ts';
 
@@ -49,6 +53,7 @@ export class SnapshotReplace {
     sb.counters.snapshots++;
     book.markSnapshot('window');
     this.lastExchTsMs = exchTsMs;
+    sb.seq = exchTsMs;
     if (book.isCrossed()) {
       sb.anomaly('crossed-book', `best bid ${book.bids.bestPrice()} >= best ask ${book.asks.bestPrice()} in the snapshot at ${exchTsMs} ms`);
       return 'crossed';
