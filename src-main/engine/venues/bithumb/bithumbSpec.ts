@@ -16,7 +16,7 @@
 import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
-import { hostIn, quoteBaseInstrument } from '../upbit/upbitSpec.ts';
+import { connectionUrl, hostIn, quoteBaseInstrument } from '../upbit/upbitSpec.ts';
 import { UPBIT_DEFAULT_UNITS } from '../upbit/upbitSession.ts';
 import { BithumbSession } from './bithumbSession.ts';
 
@@ -59,7 +59,7 @@ export const bithumb: VenueSpec = {
   depthCap: UPBIT_DEFAULT_UNITS,
   instrument: bithumbInstrument,
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[] {
-    const url = wsUrl ?? BITHUMB_WS_URL;
+    const url = connectionUrl(wsUrl, BITHUMB_WS_URL);
     return chunk(venueSymbols.map((s) => s.toUpperCase()), CODES_PER_CONNECTION).map((codes, i) => ({ id: `bithumb#${i}`, url, venueSymbols: codes }));
   },
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {

@@ -25,7 +25,7 @@
 import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
-import { hostIn } from '../upbit/upbitSpec.ts';
+import { connectionUrl, hostIn } from '../upbit/upbitSpec.ts';
 import { BitmexSession } from './bitmexSession.ts';
 
 export const BITMEX_WS_URL = 'wss://ws.bitmex.com/realtime';
@@ -117,7 +117,7 @@ export const bitmex: VenueSpec = {
   depthCap: 0,
   instrument: bitmexInstrument,
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[] {
-    const url = wsUrl ?? BITMEX_WS_URL;
+    const url = connectionUrl(wsUrl, BITMEX_WS_URL);
     return chunk(venueSymbols.map((s) => s.toUpperCase()), SYMBOLS_PER_CONNECTION).map((syms, i) => ({ id: `bitmex#${i}`, url, venueSymbols: syms }));
   },
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {

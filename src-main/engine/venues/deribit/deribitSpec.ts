@@ -21,7 +21,7 @@
 import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
-import { hostIn } from '../upbit/upbitSpec.ts';
+import { connectionUrl, hostIn } from '../upbit/upbitSpec.ts';
 import { DERIBIT_HEARTBEAT_S, DeribitSession } from './deribitSession.ts';
 
 export const DERIBIT_WS_URL = 'wss://www.deribit.com/ws/api/v2';
@@ -91,7 +91,7 @@ export const deribit: VenueSpec = {
   depthCap: 0,
   instrument: deribitInstrument,
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[] {
-    const url = wsUrl ?? DERIBIT_WS_URL;
+    const url = connectionUrl(wsUrl, DERIBIT_WS_URL);
     return chunk(venueSymbols, INSTRUMENTS_PER_CONNECTION).map((names, i) => ({ id: `deribit#${i}`, url, venueSymbols: names }));
   },
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {

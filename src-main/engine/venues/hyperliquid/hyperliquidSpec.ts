@@ -15,7 +15,7 @@
 import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
-import { hostIn } from '../upbit/upbitSpec.ts';
+import { connectionUrl, hostIn } from '../upbit/upbitSpec.ts';
 import { HYPERLIQUID_BOOK_DEPTH, HyperliquidSession } from './hyperliquidSession.ts';
 
 export const HYPERLIQUID_WS_URL = 'wss://api.hyperliquid.xyz/ws';
@@ -64,7 +64,7 @@ export const hyperliquid: VenueSpec = {
   depthCap: HYPERLIQUID_BOOK_DEPTH,
   instrument: hyperliquidInstrument,
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[] {
-    const url = wsUrl ?? HYPERLIQUID_WS_URL;
+    const url = connectionUrl(wsUrl, HYPERLIQUID_WS_URL);
     return chunk(venueSymbols, COINS_PER_CONNECTION).map((coins, i) => ({ id: `hyperliquid#${i}`, url, venueSymbols: coins }));
   },
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {

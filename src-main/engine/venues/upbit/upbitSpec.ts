@@ -35,6 +35,24 @@ export function quoteBaseInstrument(venue: VenueId, code: string): Instrument {
   return { venue, venueSymbol: c, symbol: quote ? `${base}-${quote}` : c, base, quote, kind: 'spot', inverse: false, priceScale: 0, sizeScale: 0 };
 }
 
+/**
+ * The WebSocket URL of a connection: the venue's own, or an override. An override that is a bare
+ * origin (a local replay server, "ws://127.0.0.1:PORT") gets the venue's path appended, as the
+ * engine's venue config documents; an override with a path is used as given (a testnet URL).
+ */
+export function connectionUrl(override: string | undefined, venueUrl: string): string {
+  if (override === undefined) return venueUrl;
+  let u: URL;
+  try {
+    u = new URL(override);
+  } catch {
+    return override;
+  }
+  if (u.pathname !== '/' && u.pathname !== '') return override;
+  const path = new URL(venueUrl).pathname;
+  return `${u.protocol}//${u.host}${path}${u.search}`;
+}
+
 export function hostIn(url: string, hosts: ReadonlySet<string>, pathPrefix = ''): boolean {
   let u: URL;
   try {
@@ -70,7 +88,7 @@ export const upbit: VenueSpec = {
   depthCap: UPBIT_DEFAULT_UNITS,
   instrument: (code) => quoteBaseInstrument('upbit', code),
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[] {
-    const url = wsUrl ?? UPBIT_WS_URL;
+    const url = connectionUrl(wsUrl, UPBIT_WS_URL);
     return chunk(venueSymbols.map((s) => s.toUpperCase()), CODES_PER_CONNECTION).map((codes, i) => ({ id: `upbit#${i}`, url, venueSymbols: codes }));
   },
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {
