@@ -51,6 +51,18 @@ interface SymbolState {
   table: string;
 }
 
+/**
+ * The id table behind each BitMEX book, for code that must speak about the same rows (the local
+ * replay server cuts a `partial` from a reference book, bitmexReplay.ts). Keyed by the book, so it
+ * goes away with it.
+ */
+const ID_TABLES = new WeakMap<SymbolBook, ReadonlyMap<string, Row>>();
+
+/** id -> (price text, side) of the rows the book holds, or undefined before its partial. */
+export function bitmexIdTable(sb: SymbolBook): ReadonlyMap<string, { priceText: string; isBid: boolean }> | undefined {
+  return ID_TABLES.get(sb);
+}
+
 export class BitmexSession implements VenueSession {
   private readonly ctx: SessionContext;
   private readonly plan: ConnectionPlan;
@@ -79,6 +91,7 @@ export class BitmexSession implements VenueSession {
     if (st === undefined) {
       st = { ids: new Map(), table };
       this.states.set(sb.symbol, st);
+      ID_TABLES.set(sb, st.ids);
     }
     st.table = table;
     return st;
