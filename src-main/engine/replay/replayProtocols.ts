@@ -5,6 +5,11 @@
 import type { VenueId } from '../../../src-shared/model/market.ts';
 import { binanceCoinm, binanceSpot, binanceUs, binanceUsdm } from '../venues/binance/binanceSpec.ts';
 import { binanceReplay } from '../venues/binance/binanceReplay.ts';
+import { deribitReplay } from '../venues/deribit/deribitReplay.ts';
+import { upbitReplay } from '../venues/upbit/upbitReplay.ts';
+import { bithumbReplay } from '../venues/bithumb/bithumbReplay.ts';
+import { hyperliquidReplay } from '../venues/hyperliquid/hyperliquidReplay.ts';
+import { bitmexReplay } from '../venues/bitmex/bitmexReplay.ts';
 import type { ReplayProtocol } from './replayProtocol.ts';
 
 const FACTORIES: Partial<Record<VenueId, () => ReplayProtocol>> = {
@@ -12,6 +17,11 @@ const FACTORIES: Partial<Record<VenueId, () => ReplayProtocol>> = {
   'binance-us': () => binanceReplay(binanceUs, 'spot'),
   'binance-usdm': () => binanceReplay(binanceUsdm, 'usdm'),
   'binance-coinm': () => binanceReplay(binanceCoinm, 'coinm'),
+  deribit: deribitReplay,
+  upbit: () => upbitReplay('upbit'),
+  bithumb: bithumbReplay,
+  hyperliquid: hyperliquidReplay,
+  bitmex: bitmexReplay,
 };
 
 /** The replay protocol of a venue, or undefined when nobody wrote it yet. */
