@@ -46,6 +46,8 @@ const FILE_PREFIXES: [string, VenueId][] = [
 
 function fileVenue(file: string): VenueId | undefined {
   const name = basename(file);
+  // hftbacktest's Hyperliquid capture is named COIN_l2Book_trades_DATE (verify.ts knows it too).
+  if (/^[A-Za-z0-9]+_l2Book_trades_/.test(name)) return 'hyperliquid';
   return FILE_PREFIXES.find(([p]) => name.startsWith(p))?.[1];
 }
 
