@@ -4,14 +4,19 @@
  * from its reference book, every bookTicker cross-check passes, and at the end every book equals
  * the reference rebuilt from the recording.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { bookDifferences, leftLive, liveReplay, quiescent } from '../support/liveReplay.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { activeHandles, bookDifferences, expectNoLeaks, leftLive, liveReplay, quiescent } from '../support/liveReplay.ts';
 import type { LiveReplay } from '../support/liveReplay.ts';
 
 let r: LiveReplay | undefined;
+let baseline = activeHandles();
+beforeEach(() => {
+  baseline = activeHandles();
+});
 afterEach(async () => {
   await r?.close();
   r = undefined;
+  await expectNoLeaks(baseline);
 });
 
 function expectAllExact(run: LiveReplay): void {

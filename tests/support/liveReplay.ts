@@ -161,3 +161,29 @@ export function leftLive(r: LiveReplay, symbol: string): TransitionEvent[] {
   const first = mine.findIndex((t) => t.to === 'live');
   return first < 0 ? [] : mine.slice(first + 1).filter((t) => t.from === 'live');
 }
+
+/** Counts of active handles by type (sockets, servers, timers). */
+export function activeHandles(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of process.getActiveResourcesInfo()) m.set(t, (m.get(t) ?? 0) + 1);
+  return m;
+}
+
+/**
+ * Fail when sockets, servers or timers outlive the test that made them. Closed handles are freed
+ * by libuv on a later turn of the loop, so the check looks again for a few turns before it fails.
+ */
+export async function expectNoLeaks(baseline: Map<string, number>): Promise<void> {
+  let extra: string[] = [];
+  for (let turn = 0; turn < 100; turn++) {
+    extra = [];
+    for (const [type, n] of activeHandles()) {
+      if (type === 'PipeWrap' || type === 'TTYWrap' || type === 'FSReqCallback') continue;
+      const more = n - (baseline.get(type) ?? 0);
+      if (more > 0) extra.push(`${more} x ${type}`);
+    }
+    if (extra.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`leaked handles after the test closed everything: ${extra.join(', ')}`);
+}
