@@ -27,7 +27,8 @@ function useShortcuts(): void {
   const session = useSession();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const el = e.target as HTMLElement | null;
+      // Key events on the window itself have no element target.
+      const el = e.target instanceof HTMLElement ? e.target : null;
       const tag = el?.tagName ?? '';
       const inField = tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA' || el?.isContentEditable === true;
       // Buttons keep their own Enter/Space; everything else is ours.

@@ -23,7 +23,7 @@ export interface Transport {
 }
 
 export type BridgeStatus =
-  | { phase: 'connecting'; attempt: number; sinceMs: number }
+  | { phase: 'connecting'; attempt: number; sinceMs: number; reconnecting: boolean }
   | { phase: 'open'; remote: Hello; sinceMs: number; reconnects: number }
   | { phase: 'waiting'; attempt: number; retryAtMs: number; reason: string; sinceMs: number }
   | { phase: 'failed'; reason: string; sinceMs: number }
@@ -84,7 +84,7 @@ export class Bridge {
       now: opts.now ?? Date.now,
       timers: opts.timers ?? defaultTimers,
     };
-    this.current = { phase: 'connecting', attempt: 0, sinceMs: this.opts.now() };
+    this.current = { phase: 'connecting', attempt: 0, sinceMs: this.opts.now(), reconnecting: false };
   }
 
   get status(): BridgeStatus {
@@ -157,7 +157,7 @@ export class Bridge {
 
   private async connect(): Promise<void> {
     this.attempt++;
-    this.setStatus({ phase: 'connecting', attempt: this.attempt, sinceMs: this.opts.now() });
+    this.setStatus({ phase: 'connecting', attempt: this.attempt, sinceMs: this.opts.now(), reconnecting: this.reconnects > 0 });
     let port: Port;
     try {
       port = await this.transport.open();
@@ -182,14 +182,17 @@ export class Bridge {
     });
     let helloTimer: unknown = null;
     const timedOut = new Promise<'timeout'>((r) => (helloTimer = this.opts.timers.setTimeout(() => r('timeout'), this.opts.helloTimeoutMs)));
-    const first = await Promise.race([peer.ready(), closed, timedOut]);
+    // ready() rejects when the connection closes before the engine's hello (version mismatch,
+    // host went away); the close reason is what the operator needs, so take it either way.
+    const hello = peer.ready().catch((e: unknown) => (closedReason ?? errorText(e)));
+    const first = await Promise.race([hello, closed, timedOut]);
     this.opts.timers.clearTimeout(helloTimer);
     if (first === 'timeout' || typeof first === 'string') {
       offClose();
       const reason = first === 'timeout' ? `the engine did not say hello within ${this.opts.helloTimeoutMs} ms` : first;
       if (first === 'timeout') peer.close(reason);
-      if (reason.startsWith('protocol version mismatch')) {
-        this.setStatus({ phase: 'failed', reason: `${reason}. Reload the console from the running engine (or upgrade) to connect.`, sinceMs: this.opts.now() });
+      if (reason.includes('protocol version mismatch')) {
+        this.setStatus({ phase: 'failed', reason: `${reason.slice(reason.indexOf('protocol version mismatch'))}. Reload the console from the running engine (or upgrade) to connect.`, sinceMs: this.opts.now() });
         return;
       }
       this.scheduleRetry(reason);
@@ -213,7 +216,7 @@ export class Bridge {
         if (this.peer !== peer) return;
         this.detachPeer();
         if (this.stopped) return;
-        if (reason.startsWith('protocol version mismatch')) {
+        if (reason.includes('protocol version mismatch')) {
           this.setStatus({ phase: 'failed', reason, sinceMs: this.opts.now() });
           return;
         }

@@ -9,6 +9,7 @@ export function useTicker(on: boolean, ms = 500): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!on) return;
+    setNow(Date.now());
     const t = setInterval(() => setNow(Date.now()), ms);
     return () => clearInterval(t);
   }, [on, ms]);
@@ -30,7 +31,7 @@ export function ConnectionStatus() {
         />
       );
     case 'connecting':
-      return <Pill tone="info" testId="connection-status" text={status.attempt > 1 ? `reconnecting (attempt ${status.attempt})…` : 'connecting…'} title={transport.display} />;
+      return <Pill tone={status.reconnecting ? 'warn' : 'info'} testId="connection-status" text={status.reconnecting ? `reconnecting (attempt ${status.attempt})…` : 'connecting…'} title={transport.display} />;
     case 'waiting':
       return (
         <Pill
@@ -51,10 +52,10 @@ export function ConnectionStatus() {
 export function ConnectionBanner() {
   const status = useConsole('connection', (s) => s.status);
   const problem = useConsole('connection', (s) => s.problem);
-  if (status.phase === 'waiting') {
+  if (status.phase === 'waiting' || (status.phase === 'connecting' && status.reconnecting)) {
     return (
       <div className="banner banner-warn" role="status" data-testid="connection-banner">
-        Lost the engine ({status.reason}). Reconnecting with backoff — figures below are frozen at the last update and are NOT live.
+        Lost the engine{status.phase === 'waiting' ? ` (${status.reason})` : ''}. Reconnecting with backoff — figures below are frozen at the last update and are NOT live.
       </div>
     );
   }

@@ -56,6 +56,7 @@ function LevelRow(props: { r: LadderRow; priceDp: number; sizeDp: number; cumDp:
       data-testid={`ladder-${r.side}`}
       data-price={r.price}
       data-size={r.size}
+      data-cum={r.cum}
       title={r.untrusted ? 'outside the trust band: the snapshot this book was built from did not reach this price, levels here may be missing' : undefined}
     >
       <span className="depthbar" style={{ width: `${Math.round(r.depth * 100)}%` }} />

@@ -13,7 +13,7 @@ export function DiagnosticsButton() {
   const connected = useConsole('connection', (s) => s.status.phase === 'open');
   const now = useTicker(d.phase === 'running');
   let line: ReactNode = null;
-  if (d.phase === 'running') line = <span className="text-info">exporting… {formatDuration(now - d.startedAtMs)}</span>;
+  if (d.phase === 'running') line = <span className="text-info">exporting… {formatDuration(Math.max(0, now - d.startedAtMs))}</span>;
   else if (d.phase === 'done')
     line = (
       <span className="text-ok" title={`parts: ${d.result.parts.join(', ')}${d.result.omitted.length ? `\nomitted: ${d.result.omitted.join(', ')}` : ''}`}>

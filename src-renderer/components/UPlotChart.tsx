@@ -35,6 +35,20 @@ function layoutKey(p: UPlotChartProps): string {
   return JSON.stringify([p.series.map((s) => [s.label, s.stroke, s.dash ?? null, s.scale ?? 'y', s.bars ?? false]), p.yLabel, p.y2Label ?? null]);
 }
 
+let canvasSupport: boolean | null = null;
+
+/** uPlot draws on a 2D canvas; some DOMs (test DOMs, locked-down kiosks) have none. */
+export function hasCanvas2d(): boolean {
+  if (canvasSupport === null) {
+    try {
+      canvasSupport = document.createElement('canvas').getContext('2d') !== null;
+    } catch {
+      canvasSupport = false;
+    }
+  }
+  return canvasSupport;
+}
+
 export function UPlotChart(props: UPlotChartProps) {
   const host = useRef<HTMLDivElement | null>(null);
   const plot = useRef<uPlot | null>(null);
@@ -47,6 +61,10 @@ export function UPlotChart(props: UPlotChartProps) {
     const el = host.current;
     if (!el) return;
     const p = latest.current;
+    if (!hasCanvas2d()) {
+      setFailure('Charts need a 2D canvas, which this display does not provide.');
+      return;
+    }
     const width = el.clientWidth > 0 ? el.clientWidth : 600;
     const hasY2 = p.series.some((s) => s.scale === 'y2');
     const opts: uPlot.Options = {

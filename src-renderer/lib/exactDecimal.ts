@@ -13,10 +13,29 @@ export interface Scaled {
   scale: number;
 }
 
-/** Parse a decimal string exactly; undefined when it is not a plain decimal. */
+/** "1.5e-7" -> "0.00000015" by moving the point in the digit string (no float involved). */
+function expandExponent(s: string): string | undefined {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?[eE]([+-]?\d+)$/.exec(s);
+  if (!m) return undefined;
+  const int = m[2] ?? '';
+  const frac = m[3] ?? '';
+  const exp = Number(m[4]);
+  if (int.length + frac.length === 0 || Math.abs(exp) > 400) return undefined;
+  let digits = int + frac;
+  let point = int.length + exp;
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  } else if (point > digits.length) digits += '0'.repeat(point - digits.length);
+  return `${m[1] ?? ''}${digits.slice(0, point) || '0'}.${digits.slice(point)}`;
+}
+
+/** Parse a decimal string exactly; undefined when it is not a decimal. */
 export function toScaled(s: string): Scaled | undefined {
-  const scale = requiredScale(s);
-  const mant = parseScaledBig(s, scale);
+  const plain = /[eE]/.test(s) ? expandExponent(s) : s;
+  if (plain === undefined) return undefined;
+  const scale = requiredScale(plain);
+  const mant = parseScaledBig(plain, scale);
   return mant === undefined ? undefined : { mant, scale };
 }
 

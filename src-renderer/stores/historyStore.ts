@@ -59,7 +59,14 @@ const lastSample = new WeakMap<HistoryStore, { tsMs: number; resyncs: Map<string
  * chart can hand them to uPlot without copying an hour of samples every second.
  */
 export function sampleVenues(store: HistoryStore, venues: readonly VenueStatus[], tsMs: number): boolean {
-  const last = lastSample.get(store);
+  let last = lastSample.get(store);
+  if (last && tsMs < last.tsMs - SAMPLE_MS) {
+    // The engine's clock went back (a replay restarted, another engine answered): a time axis
+    // must be increasing, so the history starts again rather than drawing a zigzag.
+    store.setState({ t: [], venues: {}, version: store.getState().version + 1 });
+    lastSample.delete(store);
+    last = undefined;
+  }
   if (last && tsMs - last.tsMs < SAMPLE_MS) return false;
   const prev = store.getState();
   const t = prev.t;
@@ -110,7 +117,8 @@ export function sampleInspected(store: HistoryStore, key: string | null, row: Sy
   let s = prev.inspected;
   if (s === null || s.key !== key) s = { key, t: [], bid: [], ask: [], mid: [], spread: [] };
   const lastT = s.t[s.t.length - 1];
-  if (lastT !== undefined && tsMs / 1000 - lastT < SAMPLE_MS / 1000) {
+  if (lastT !== undefined && tsMs / 1000 < lastT - SAMPLE_MS / 1000) s = { key, t: [], bid: [], ask: [], mid: [], spread: [] };
+  else if (lastT !== undefined && tsMs / 1000 - lastT < SAMPLE_MS / 1000) {
     if (s !== prev.inspected) store.setState({ inspected: s, version: prev.version + 1 });
     return;
   }

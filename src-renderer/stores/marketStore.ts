@@ -93,7 +93,9 @@ export function applyStatsFrames(store: MarketStore, frames: readonly StatsFrame
         nbbo ??= new Map(prev.nbbo.map((n) => [n.instrument, n]));
         for (const n of f.nbbo) nbbo.set(n.instrument, n);
       }
-      if (f.tsMs > tsMs) tsMs = f.tsMs;
+      // The newest frame's time, even if earlier than what we had: the engine's clock is the truth
+      // (a restarted replay goes back in time, and the charts restart with it).
+      tsMs = f.tsMs;
     }
     return {
       symbols: symbols ?? prev.symbols,
