@@ -13,7 +13,7 @@
  */
 import type { ReplayProtocol, ReplayTopic } from '../../replay/replayProtocol.ts';
 
-const HEAD_RE = /^\{"channel":"([A-Za-z]+)","data":\[?\{"coin":"([^"]+)"/;
+const HEAD_RE = /^\{"channel":"([A-Za-z0-9]+)","data":\[?\{"coin":"([^"]+)"/;
 
 export function hyperliquidReplay(): ReplayProtocol {
   return {
