@@ -38,6 +38,10 @@ export function forkLauncher(opts: ForkLauncherOptions = {}): ProcessLauncher {
       const child = fork(entry, [payloadArg(payload)], {
         serialization: 'advanced',
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        // Own process group on POSIX: Ctrl+C (SIGINT to the terminal's group) reaches only the host,
+        // which stops its children in order. A child still exits when the host dies, because its
+        // IPC channel closes (engineHost.ts). On Windows `detached` would open a console window.
+        detached: process.platform !== 'win32',
         // Node >= 22.18 strips types by itself; the parent's flags (test runners, inspectors) stay with the parent.
         execArgv: [],
         env: { ...process.env, ...opts.env, DEPTHDESK_BUILD: payload.build },

@@ -1,0 +1,180 @@
+/**
+ * Assembles the headless console: configuration -> (replay servers) -> feed processes under the
+ * supervisor -> HTTP/WebSocket host. `depthdesk serve` and `depthdesk start` (when Electron is
+ * not available) run this; tests run it in-process with the real entries as child processes.
+ */
+import { join } from 'node:path';
+import type { ConfigView } from '../../src-shared/contracts/engineApi.ts';
+import type { VenueId } from '../../src-shared/model/market.ts';
+import { VENUES } from '../engine/venues/registry.ts';
+import { startReplay } from '../engine/replay/replayPlan.ts';
+import type { ReplayPlan } from '../engine/replay/replayPlan.ts';
+import { Logger, registerSecret } from '../engine/services/logger.ts';
+import { buildId } from './buildInfo.ts';
+import { effectiveConfig, redactConfig, resolveDataDir, shardVenues } from './config.ts';
+import type { DepthdeskConfig, VenueConfig } from './config.ts';
+import { ensureRenderer } from './consoleAssets.ts';
+import { forkLauncher } from './forkLauncher.ts';
+import type { ForkLauncherOptions } from './forkLauncher.ts';
+import { HeadlessHost, newToken } from './headlessHost.ts';
+import type { DiagnosticsRoute } from './headlessHost.ts';
+import { Supervisor } from './supervisor.ts';
+import type { ProcessSpec, SupervisorPolicy } from './supervisor.ts';
+
+export interface ConsoleOptions {
+  config: DepthdeskConfig;
+  configSource: string;
+  /** Recordings to replay instead of connecting to the venues. */
+  replay?: { files: string[]; speed: number; venue?: VenueId };
+  /** Publish over multicast (default: on in replay mode, as configured otherwise). */
+  multicast?: boolean;
+  /** Build the renderer if it is missing (a checkout). */
+  buildRenderer?: boolean;
+  /** Extra supervisor policy (tests). */
+  policy?: Partial<SupervisorPolicy>;
+  launcher?: ForkLauncherOptions;
+  diagnostics?: DiagnosticsRoute;
+  /** One line of progress for the operator (stdout in the CLI). */
+  say?: (line: string) => void;
+}
+
+export interface RunningConsole {
+  url: string;
+  token: string;
+  host: HeadlessHost;
+  supervisor: Supervisor;
+  replay: ReplayPlan | null;
+  venues: VenueConfig[];
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+export class ConsoleStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConsoleStartError';
+  }
+}
+
+/** Configured venues this build can run; the others are reported and skipped. */
+function runnableVenues(venues: VenueConfig[], say: (l: string) => void): VenueConfig[] {
+  const out: VenueConfig[] = [];
+  for (const v of venues) {
+    const spec = VENUES.get(v.venue);
+    if (spec === undefined) {
+      say(`skipping ${v.venue}: this build has no adapter for it yet (registered: ${[...VENUES.keys()].join(', ')})`);
+      continue;
+    }
+    if (v.symbols === 'all') {
+      throw new ConsoleStartError(`venues: ${v.venue} asks for "all" symbols, but this build cannot list a venue's instruments yet; name the symbols`);
+    }
+    out.push({ ...v, symbols: [...new Set(v.symbols.map((s) => spec.instrument(s).venueSymbol))] });
+  }
+  if (out.length === 0) throw new ConsoleStartError('venues: none of the configured venues can run in this build');
+  return out;
+}
+
+export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole> {
+  const say = opts.say ?? (() => {});
+  const cfg = effectiveConfig(opts.config);
+  const dataDir = resolveDataDir(cfg);
+  const build = buildId();
+  const log = new Logger({ dir: join(dataDir, 'logs'), process: 'host', echo: false });
+  for (const c of Object.values(cfg.credentials)) for (const v of Object.values(c ?? {})) registerSecret(v);
+  const token = cfg.http.token || newToken();
+  registerSecret(token);
+
+  let replay: ReplayPlan | null = null;
+  let venues: VenueConfig[];
+  if (opts.replay) {
+    const r = await startReplay({ files: opts.replay.files, speed: opts.replay.speed, ...(opts.replay.venue ? { venue: opts.replay.venue } : {}) });
+    if (!r.ok) throw new ConsoleStartError(`--replay: ${r.error}`);
+    replay = r.plan;
+    venues = r.plan.venues.map((v) => ({ venue: v.venue, symbols: v.symbols, ...(v.wsUrl ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl ? { restUrl: v.restUrl } : {}) }));
+    say(`replaying ${opts.replay.files.length} recording(s) at ${opts.replay.speed === 0 ? 'full speed' : `${opts.replay.speed}x`}: ${venues.map((v) => `${v.venue} (${(v.symbols as string[]).length})`).join(', ')}`);
+  } else {
+    venues = runnableVenues(cfg.venues, say);
+  }
+  try {
+    const multicast = { ...cfg.multicast, enabled: opts.multicast ?? (opts.replay ? true : cfg.multicast.enabled) };
+    const publishing = multicast.enabled && cfg.processes.publisher === 'beside-books';
+    const shards = shardVenues(venues, cfg.processes.feeds);
+    const processes: ProcessSpec[] = shards.map((s, i) => ({ name: `feed-${i}`, role: 'feed', venues: s, bookDepth: cfg.depth, multicast: publishing ? multicast : null, dataDir }));
+    const supervisor = new Supervisor({
+      launcher: forkLauncher({
+        ...opts.launcher,
+        onOutput: (name, stream, line) => {
+          opts.launcher?.onOutput?.(name, stream, line);
+          log.log(stream === 'stderr' ? 'warn' : 'info', line, { process: name });
+        },
+      }),
+      processes,
+      build,
+      mode: opts.replay ? 'replay' : 'live',
+      policy: {
+        heartbeatMs: cfg.processes.heartbeatMs,
+        unresponsiveAfterMs: cfg.processes.unresponsiveAfterMs,
+        backoffInitialMs: cfg.processes.backoffInitialMs,
+        backoffMaxMs: cfg.processes.backoffMaxMs,
+        crashLoopCount: cfg.processes.crashLoopCount,
+        crashLoopWindowMs: cfg.processes.crashLoopWindowMs,
+        ...opts.policy,
+      },
+      config: (): ConfigView => ({ config: redactConfig({ ...opts.config, venues }), source: opts.configSource }),
+      describeSymbol: (venue, symbol) => {
+        const i = VENUES.get(venue)?.instrument(symbol);
+        return i ? { venueSymbol: i.venueSymbol, normalized: i.symbol, base: i.base, quote: i.quote, kind: i.kind } : { venueSymbol: symbol, normalized: symbol, base: '', quote: '', kind: '' };
+      },
+      log: (e) => log.log(e.level, e.msg, e.process ? { process: e.process } : {}),
+    });
+    supervisor.subscribe({
+      emit: (topic, data) => {
+        if (topic === 'process.event') {
+          const e = data as { name: string; kind: string; detail: string };
+          if (e.kind !== 'started' || opts.replay === undefined) say(`${e.name} ${e.kind}: ${e.detail}`);
+        }
+      },
+    });
+    say(`starting ${processes.length} feed process(es): ${processes.map((p) => `${p.name} [${p.venues.map((v) => v.venue).join(', ')}]`).join(', ')}${publishing ? `; multicast ${multicast.group}:${multicast.port} on ${multicast.interface}` : ''}`);
+    await supervisor.start();
+    const renderer = ensureRenderer({ build: opts.buildRenderer ?? false, say });
+    if (!renderer.ok) say(renderer.hint);
+    const host = new HeadlessHost({
+      supervisor,
+      host: cfg.http.host,
+      port: cfg.http.port,
+      token,
+      rendererDir: renderer.ok ? renderer.dir : null,
+      ...(renderer.ok ? {} : { notBuiltHint: renderer.hint }),
+      build,
+      ...(opts.diagnostics ? { diagnostics: opts.diagnostics } : {}),
+      log: (level, msg) => log.log(level, msg),
+    });
+    let url: string;
+    try {
+      url = await host.start();
+    } catch (e) {
+      await supervisor.stop();
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new ConsoleStartError(code === 'EADDRINUSE' ? `http.port: ${cfg.http.host}:${cfg.http.port} is in use (another Depthdesk?); pick another with --port or DEPTHDESK_HTTP_PORT` : `http: cannot listen on ${cfg.http.host}:${cfg.http.port}: ${(e as Error).message}`);
+    }
+    log.info('console up', { build, mode: opts.replay ? 'replay' : 'live', venues: venues.map((v) => v.venue), processes: processes.length });
+    return {
+      url,
+      token,
+      host,
+      supervisor,
+      replay,
+      venues,
+      log,
+      async stop() {
+        await host.stop();
+        await supervisor.stop();
+        await replay?.close();
+      },
+    };
+  } catch (e) {
+    await replay?.close();
+    throw e;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Serves one feed process's `EngineService` over a `Port` with a `Peer`: the process side of the
+ * supervisor connection. The entry files (feed.entry.ts) are thin: they pick the host's port and
+ * call `serveEngine`; this file holds everything else so it also runs in-process in tests.
+ *
+ * - hello first (the Peer sends it on construction), then the service starts;
+ * - every engine event is forwarded to the supervisor; `process.ping` is answered from this
+ *   event loop, so a wedged process misses its heartbeat;
+ * - the multicast publisher runs here, beside the books, when the payload enables it: every
+ *   applied message and every state change of a book reaches it synchronously, with no process
+ *   hop between the book and the socket (docs/ARCHITECTURE.md has the measurement);
+ * - when the supervisor goes away or asks to stop, the service and the publisher are closed and
+ *   the process exits.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EngineTopic, PublisherView } from '../../src-shared/contracts/engineApi.ts';
+import { PROTOCOL_VERSION } from '../../src-shared/contracts/engineApi.ts';
+import { Peer } from '../../src-shared/contracts/rpc.ts';
+import type { Port } from '../../src-shared/contracts/rpc.ts';
+import type { VenueId } from '../../src-shared/model/market.ts';
+import { EngineService } from '../engine/services/engineService.ts';
+import type { EngineServiceOptions } from '../engine/services/engineService.ts';
+import { openPublisher } from '../engine/publish/multicastPublisher.ts';
+import type { MulticastPublisher } from '../engine/publish/multicastPublisher.ts';
+import { VENUE_CHANNEL } from '../engine/publish/channelAddressing.ts';
+import type { MulticastConfig } from './config.ts';
+import type { ProcessPayload } from './processPayload.ts';
+import { buildId } from './buildInfo.ts';
+
+const FORWARDED: EngineTopic[] = ['feed.transition', 'feed.resync', 'feed.notice', 'stats.frame', 'book.frame'];
+
+export interface EngineHost {
+  service: EngineService;
+  peer: Peer;
+  publisher: MulticastPublisher | null;
+  /** Resolves once the service and publisher are closed after the connection ended. */
+  closed: Promise<string>;
+}
+
+export interface ServeOptions {
+  /** Extra service options (tests shorten timings). */
+  service?: Partial<EngineServiceOptions>;
+}
+
+/** Publisher settings from the configuration; channel per venue, or one channel for this process's venues. */
+function publisherConfig(mc: MulticastConfig, depth: number, venues: VenueId[], sessionStatePath: string | undefined) {
+  return {
+    group: mc.group,
+    port: mc.port,
+    interface: mc.interface,
+    ttl: mc.ttl,
+    loopback: mc.loopback,
+    maxDatagram: mc.maxPacketBytes,
+    depth,
+    channels: mc.grouping === 'venue' ? ('venue' as const) : [{ channelId: Math.min(...venues.map((v) => VENUE_CHANNEL[v])), venues }],
+    ...(sessionStatePath !== undefined ? { sessionStatePath } : {}),
+  };
+}
+
+function publisherView(p: MulticastPublisher): PublisherView {
+  const st = p.stats();
+  return {
+    enabled: true,
+    groups: st.groups.map((g) => ({ channel: String(g.channelId), group: g.group, port: g.port, kind: g.role })),
+    packetsPerSec: st.packetsPerSec,
+    bytesPerSec: st.bytesPerSec,
+    instruments: st.instrumentsPublished,
+  };
+}
+
+export async function serveEngine(port: Port, payload: ProcessPayload, opts: ServeOptions = {}): Promise<EngineHost> {
+  const build = buildId();
+  const startedMs = Date.now();
+  const venues = payload.venues.map((v) => {
+    if (v.symbols === 'all') throw new Error(`${v.venue}: symbols "all" reached the feed process unresolved`);
+    return { venue: v.venue, symbols: v.symbols, ...(v.wsUrl !== undefined ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl !== undefined ? { restUrl: v.restUrl } : {}) };
+  });
+  const service = new EngineService({ venues, processName: payload.name, bookDepth: payload.bookDepth, mode: payload.mode, build, ...opts.service });
+  let publisher: MulticastPublisher | null = null;
+  let publisherError: string | null = null;
+  const base = service.handlers();
+  const peer = new Peer(port, {
+    hello: { protocolVersion: PROTOCOL_VERSION, build, role: 'feed', name: payload.name, pid: process.pid },
+    handlers: {
+      ...base,
+      'status.get': () => {
+        const st = service.status();
+        return { ...st, publisher: publisher ? publisherView(publisher) : payload.multicast?.enabled ? { enabled: false, groups: [], packetsPerSec: 0, bytesPerSec: 0, instruments: 0 } : null };
+      },
+      'process.ping': (p) => {
+        const mem = process.memoryUsage();
+        return { seq: p.seq, pid: process.pid, uptimeMs: Date.now() - startedMs, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed };
+      },
+    },
+  });
+  for (const topic of FORWARDED) service.on(topic, (d) => peer.emit(topic, d as never));
+
+  if (payload.multicast?.enabled) {
+    let statePath: string | undefined;
+    try {
+      mkdirSync(payload.dataDir, { recursive: true });
+      statePath = join(payload.dataDir, `publisher-${payload.name}.session`);
+    } catch {
+      // An unwritable data directory only costs the session-id memory across restarts in one second.
+      statePath = undefined;
+    }
+    try {
+      const r = await openPublisher(publisherConfig(payload.multicast, payload.bookDepth, venues.map((v) => v.venue), statePath));
+      if (r.ok) publisher = r.publisher;
+      else publisherError = `${r.error.code}: ${r.error.detail}`;
+    } catch (e) {
+      publisherError = (e as Error).message;
+    }
+  }
+  if (publisher) {
+    const pub = publisher;
+    service.onBook((sb) => pub.onBook(sb.instrument, sb.book, sb.state, BigInt(sb.lastExchTsMs) * 1_000_000n));
+    service.onTrade((t) => pub.onTrade(t));
+    // A book that leaves live without an applied message (gap, stale, disconnect) must be marked on the wire at once.
+    service.on('feed.transition', (t) => {
+      const sb = service.book(t.venue, t.symbol);
+      if (sb) pub.onBook(sb.instrument, sb.book, sb.state, BigInt(sb.lastExchTsMs) * 1_000_000n);
+    });
+  }
+
+  let resolveClosed!: (r: string) => void;
+  const closed = new Promise<string>((r) => (resolveClosed = r));
+  let closing = false;
+  port.onClose((reason) => {
+    if (closing) return;
+    closing = true;
+    void (async () => {
+      await publisher?.close();
+      await service.stop();
+      resolveClosed(reason);
+    })();
+  });
+
+  await service.start();
+  if (publisherError !== null) {
+    peer.emit('feed.notice', { level: 'error', venue: null, symbol: null, message: `${payload.name}: multicast publisher not started: ${publisherError}`, tsMs: Date.now() });
+  }
+  return { service, peer, publisher, closed };
+}
