@@ -5,14 +5,20 @@
  */
 import { UsageError } from './args.ts';
 import { verifyCommand, VERIFY_USAGE } from './verifyCommand.ts';
+import { serveCommand, SERVE_USAGE } from './serveCommand.ts';
+import { startCommand, START_USAGE } from './startCommand.ts';
 
 interface Command {
   summary: string;
+  /** Printed for `depthdesk <command> --help`. */
+  usage?: string;
   run(argv: string[]): Promise<number>;
 }
 
 const COMMANDS: Record<string, Command> = {
-  verify: { summary: 'check recordings through the real venue adapters and books', run: verifyCommand },
+  verify: { summary: 'check recordings through the real venue adapters and books', usage: VERIFY_USAGE, run: verifyCommand },
+  serve: { summary: 'run the console headless: feed processes, console page, HTTP API (prints its URL)', usage: SERVE_USAGE, run: serveCommand },
+  start: { summary: 'open the Electron console, or the headless one where Electron cannot run', usage: START_USAGE, run: startCommand },
 };
 
 export const USAGE = () => `usage: depthdesk <command> [options]
@@ -36,13 +42,13 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${name === 'verify' ? VERIFY_USAGE : cmd.summary}\n`);
+    process.stdout.write(`${cmd.usage ?? cmd.summary}\n`);
     return 0;
   }
   try {
     return await cmd.run(rest);
   } catch (e) {
-    if (e instanceof UsageError || (e as Error).name === 'RegistryError' || (e as Error).name === 'ConfigError') {
+    if (e instanceof UsageError || (e as Error).name === 'RegistryError' || (e as Error).name === 'ConfigError' || (e as Error).name === 'ConsoleStartError') {
       process.stderr.write(`depthdesk ${name}: ${(e as Error).message}\n`);
       return 2;
     }
