@@ -14,15 +14,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineTopic, PublisherView } from '../../src-shared/contracts/engineApi.ts';
+import type { EngineTopic } from '../../src-shared/contracts/engineApi.ts';
 import { PROTOCOL_VERSION } from '../../src-shared/contracts/engineApi.ts';
 import { Peer } from '../../src-shared/contracts/rpc.ts';
 import type { Port } from '../../src-shared/contracts/rpc.ts';
 import type { VenueId } from '../../src-shared/model/market.ts';
 import { EngineService } from '../engine/services/engineService.ts';
 import type { EngineServiceOptions } from '../engine/services/engineService.ts';
-import { openPublisher } from '../engine/publish/multicastPublisher.ts';
-import type { MulticastPublisher } from '../engine/publish/multicastPublisher.ts';
+import { attachPublisher } from '../engine/publish/attachPublisher.ts';
+import type { AttachedPublisher } from '../engine/publish/attachPublisher.ts';
 import { VENUE_CHANNEL } from '../engine/publish/channelAddressing.ts';
 import type { MulticastConfig } from './config.ts';
 import type { ProcessPayload } from './processPayload.ts';
@@ -33,7 +33,7 @@ const FORWARDED: EngineTopic[] = ['feed.transition', 'feed.resync', 'feed.notice
 export interface EngineHost {
   service: EngineService;
   peer: Peer;
-  publisher: MulticastPublisher | null;
+  publisher: AttachedPublisher | null;
   /** Resolves once the service and publisher are closed after the connection ended. */
   closed: Promise<string>;
 }
@@ -58,17 +58,6 @@ function publisherConfig(mc: MulticastConfig, depth: number, venues: VenueId[], 
   };
 }
 
-function publisherView(p: MulticastPublisher): PublisherView {
-  const st = p.stats();
-  return {
-    enabled: true,
-    groups: st.groups.map((g) => ({ channel: String(g.channelId), group: g.group, port: g.port, kind: g.role })),
-    packetsPerSec: st.packetsPerSec,
-    bytesPerSec: st.bytesPerSec,
-    instruments: st.instrumentsPublished,
-  };
-}
-
 export async function serveEngine(port: Port, payload: ProcessPayload, opts: ServeOptions = {}): Promise<EngineHost> {
   const build = buildId();
   const startedMs = Date.now();
@@ -77,7 +66,7 @@ export async function serveEngine(port: Port, payload: ProcessPayload, opts: Ser
     return { venue: v.venue, symbols: v.symbols, ...(v.wsUrl !== undefined ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl !== undefined ? { restUrl: v.restUrl } : {}) };
   });
   const service = new EngineService({ venues, processName: payload.name, bookDepth: payload.bookDepth, mode: payload.mode, build, ...opts.service });
-  let publisher: MulticastPublisher | null = null;
+  let publisher: AttachedPublisher | null = null;
   let publisherError: string | null = null;
   const base = service.handlers();
   const peer = new Peer(port, {
@@ -86,7 +75,7 @@ export async function serveEngine(port: Port, payload: ProcessPayload, opts: Ser
       ...base,
       'status.get': () => {
         const st = service.status();
-        return { ...st, publisher: publisher ? publisherView(publisher) : payload.multicast?.enabled ? { enabled: false, groups: [], packetsPerSec: 0, bytesPerSec: 0, instruments: 0 } : null };
+        return { ...st, publisher: publisher ? publisher.view() : payload.multicast?.enabled ? { enabled: false, groups: [], packetsPerSec: 0, bytesPerSec: 0, instruments: 0 } : null };
       },
       'process.ping': (p) => {
         const mem = process.memoryUsage();
@@ -106,22 +95,12 @@ export async function serveEngine(port: Port, payload: ProcessPayload, opts: Ser
       statePath = undefined;
     }
     try {
-      const r = await openPublisher(publisherConfig(payload.multicast, payload.bookDepth, venues.map((v) => v.venue), statePath));
-      if (r.ok) publisher = r.publisher;
+      const r = await attachPublisher(service, publisherConfig(payload.multicast, payload.bookDepth, venues.map((v) => v.venue), statePath));
+      if (r.ok) publisher = r.attached;
       else publisherError = `${r.error.code}: ${r.error.detail}`;
     } catch (e) {
       publisherError = (e as Error).message;
     }
-  }
-  if (publisher) {
-    const pub = publisher;
-    service.onBook((sb) => pub.onBook(sb.instrument, sb.book, sb.state, BigInt(sb.lastExchTsMs) * 1_000_000n));
-    service.onTrade((t) => pub.onTrade(t));
-    // A book that leaves live without an applied message (gap, stale, disconnect) must be marked on the wire at once.
-    service.on('feed.transition', (t) => {
-      const sb = service.book(t.venue, t.symbol);
-      if (sb) pub.onBook(sb.instrument, sb.book, sb.state, BigInt(sb.lastExchTsMs) * 1_000_000n);
-    });
   }
 
   let resolveClosed!: (r: string) => void;
