@@ -111,6 +111,8 @@ export class WsConnection {
   };
   /** Monotonic send times of recent frames and probes (throttle window; tests read it). */
   readonly sendLog: number[] = [];
+  /** Monotonic times of recent connection attempts (backoff and connect-limit schedule). */
+  readonly attemptLog: number[] = [];
   /** Monotonic time the current socket opened, NaN when not open. */
   openedAtMs = Number.NaN;
   private readonly opts: WsConnectionOptions;
@@ -221,7 +223,10 @@ export class WsConnection {
 
   private connect(): void {
     if (this.state === 'stopped') return;
-    this.opts.gate?.record(this.nowMs());
+    const at = this.nowMs();
+    this.opts.gate?.record(at);
+    this.attemptLog.push(at);
+    if (this.attemptLog.length > SEND_LOG_KEPT) this.attemptLog.shift();
     if (this.counters.connects + this.counters.failedConnects > 0) this.counters.reconnects++;
     this.state = 'connecting';
     this.pendingCause = undefined;
