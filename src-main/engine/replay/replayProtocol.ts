@@ -6,7 +6,8 @@
  * reference implementation.
  *
  * A protocol is pure: no sockets, no timers, no state across calls. Frames it returns are sent
- * as they are; recorded frames are always replayed byte for byte.
+ * as they are; recorded frames are replayed byte for byte, except the per-connection counter of
+ * venues that have one (`sequenceFrame`: the server keeps the count, the protocol writes it).
  */
 import type { VenueId } from '../../../src-shared/model/market.ts';
 import type { SymbolBook } from '../sync/symbolBook.ts';
@@ -30,6 +31,11 @@ export interface ClientFrameResult {
   replies?: string[];
   /** Close the client (the venue would disconnect it for this frame). */
   close?: { code: number; reason: string };
+  /**
+   * Frames sent after the fresh snapshots of `subscribe` (Coinbase Advanced Trade acknowledges a
+   * subscription on its `subscriptions` channel after the channel's snapshot events).
+   */
+  after?: string[];
 }
 
 /** An HTTP answer the protocol fully decides (bad parameters, refusals). */
@@ -72,8 +78,12 @@ export interface ReplayProtocol {
   isBookChannel(channel: string): boolean;
   /** A client opens `url`: the topics the URL itself subscribes (may be none), or a refusal. */
   connect(url: URL): { topics: ReplayTopic[] } | { refuse: { status: number; message: string } };
-  /** A text frame from a client; `current` are its subscriptions. */
-  clientFrame(raw: string, current: readonly ReplayTopic[]): ClientFrameResult;
+  /**
+   * A text frame from a client; `current` are its subscriptions, `client` the server-assigned
+   * client id (1-based, in connection order; the server always passes it) for venues that name
+   * the connection in their answers (Bybit's `conn_id`).
+   */
+  clientFrame(raw: string, current: readonly ReplayTopic[], client?: number): ClientFrameResult;
   /** Frames per second a client may send before the venue disconnects it (Binance 5 / 10). */
   clientFramesPerSecond?: number;
   /** REST-snapshot venues. */
@@ -82,9 +92,20 @@ export interface ReplayProtocol {
    * In-band-snapshot venues: the frames that give a client who (re)subscribes to `topic`
    * mid-stream a fresh snapshot of `ref` (a live reference book, in the state after the last
    * recorded frame sent). Sequence fields must continue the recording's chain so that the next
-   * recorded diff applies on top of it. Return [] when the channel carries no book.
+   * recorded diff applies on top of it. Return [] when the channel carries no book. `last` is
+   * the last recorded frame of `topic` the cursor passed (the message that put `ref` in its
+   * state; the server always passes it): venues whose snapshot repeats that message's ids and times (Bybit `u`/`seq`/`cts`)
+   * or number format take them from there.
    */
-  snapshotFrames?(topic: ReplayTopic, ref: SymbolBook): string[];
+  snapshotFrames?(topic: ReplayTopic, ref: SymbolBook, last?: string): string[];
+  /**
+   * Venues whose envelope carries one counter per connection (Coinbase Advanced Trade
+   * `sequence_num`): the server numbers every frame it sends to a client 0, 1, 2... in sending
+   * order, before fault injection (a dropped frame leaves a hole, as a loss on the wire would),
+   * and this writes number `n` into `raw`. Undefined = the frame carries no number (an error);
+   * it does not use one.
+   */
+  sequenceFrame?(raw: string, n: number): string | undefined;
 }
 
 export function topicKey(t: ReplayTopic): string {

@@ -6,7 +6,8 @@
  * - One timeline per server: the recorded frames of every source, in recording order (several
  *   files are merged by time since their own start). Each recorded frame goes to every client
  *   subscribed to its topic, byte for byte, at real time (`speed` 1), N times faster (`speed` N),
- *   or as fast as the clients take them (`speed` 0).
+ *   or as fast as the clients take them (`speed` 0). Venues with one counter per connection
+ *   (Coinbase Advanced Trade `sequence_num`) get it renumbered per client (`sequenceFrame`).
  * - Backpressure: bytes handed to a client's socket but not yet written are counted; past
  *   `highWaterBytes` the timeline pauses until every client is below half of it. Nothing is ever
  *   buffered without bound for a slow client.
@@ -110,6 +111,8 @@ interface Client {
   open: boolean;
   held: { key: string; frames: string[]; after: number }[];
   recentIn: number[];
+  /** Next connection-wide sequence number (protocols with `sequenceFrame`). */
+  nextSeq: number;
 }
 
 interface PendingRest {
@@ -140,6 +143,8 @@ export class VenueServer {
   private readonly timeline: Entry[];
   private readonly runs: VerifyRun[];
   private readonly refs = new Map<string, SymbolBook>();
+  /** Last recorded frame of each topic the cursor passed (for `snapshotFrames`). */
+  private readonly lastFrame = new Map<string, string>();
   private readonly symbolSet = new Set<string>();
   private readonly bookSymbols = new Set<string>();
   private readonly clientsById = new Map<number, Client>();
@@ -389,6 +394,7 @@ export class VenueServer {
     const run = this.runs[e.source]!;
     run.handle(e.rec);
     if (e.key !== undefined && e.frame !== undefined) {
+      this.lastFrame.set(e.key, e.frame.raw);
       for (const c of this.clientsById.values()) {
         if (c.open && !c.stalled && c.topics.has(e.key)) this.deliver(c, e.key, e.frame);
       }
@@ -407,7 +413,7 @@ export class VenueServer {
   // --- clients ------------------------------------------------------------------------------
 
   private deliver(c: Client, key: string, f: ReplayFrame): void {
-    let frames = [f.raw];
+    let frames = [this.numbered(c, f.raw)];
     const faults = this.faults.matchFrame(f, c.id);
     for (const fault of faults) {
       frames = this.applyFault(c, key, fault, frames);
@@ -452,6 +458,16 @@ export class VenueServer {
         this.checkIdle();
         return [];
     }
+  }
+
+  /** Write the client's next connection-wide sequence number into a frame (`sequenceFrame`). */
+  private numbered(c: Client, raw: string): string {
+    const write = this.protocol.sequenceFrame;
+    if (write === undefined) return raw;
+    const out = write.call(this.protocol, raw, c.nextSeq);
+    if (out === undefined) return raw;
+    c.nextSeq++;
+    return out;
   }
 
   private send(c: Client, frame: string): void {
@@ -511,6 +527,7 @@ export class VenueServer {
       open: true,
       held: [],
       recentIn: [],
+      nextSeq: 0,
     };
     this.clientsById.set(c.id, c);
     ws.on('message', (data: RawData) => {
@@ -557,18 +574,21 @@ export class VenueServer {
   }
 
   private onClientFrame(c: Client, text: string): void {
-    const r = this.protocol.clientFrame(text, [...c.topics.values()]);
+    const r = this.protocol.clientFrame(text, [...c.topics.values()], c.id);
     for (const t of r.unsubscribe ?? []) c.topics.delete(topicKey(t));
     const added: ReplayTopic[] = [];
     for (const t of r.subscribe ?? []) {
       c.topics.set(topicKey(t), t);
       added.push(t);
     }
-    for (const reply of r.replies ?? []) this.send(c, reply);
+    for (const reply of r.replies ?? []) this.send(c, this.numbered(c, reply));
     if (r.close !== undefined) {
       c.open = false;
       c.ws.close(r.close.code, r.close.reason);
-    } else if (added.length > 0) this.sendFreshSnapshots(c, added);
+    } else {
+      if (added.length > 0) this.sendFreshSnapshots(c, added);
+      for (const fr of r.after ?? []) this.send(c, this.numbered(c, fr));
+    }
     this.checkIdle();
   }
 
@@ -580,7 +600,7 @@ export class VenueServer {
       if (!this.protocol.isBookChannel(t.channel)) continue;
       const ref = this.refs.get(t.symbol);
       if (ref === undefined || ref.state !== 'live') continue;
-      for (const fr of make.call(this.protocol, t, ref)) this.send(c, fr);
+      for (const fr of make.call(this.protocol, t, ref, this.lastFrame.get(topicKey(t)))) this.send(c, this.numbered(c, fr));
     }
   }
 
