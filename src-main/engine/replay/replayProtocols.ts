@@ -10,6 +10,9 @@ import { upbitReplay } from '../venues/upbit/upbitReplay.ts';
 import { bithumbReplay } from '../venues/bithumb/bithumbReplay.ts';
 import { hyperliquidReplay } from '../venues/hyperliquid/hyperliquidReplay.ts';
 import { bitmexReplay } from '../venues/bitmex/bitmexReplay.ts';
+import { okxReplay } from '../venues/okx/okxReplay.ts';
+import { krakenReplay } from '../venues/kraken/krakenReplay.ts';
+import { krakenFuturesReplay } from '../venues/kraken/krakenFuturesReplay.ts';
 import type { ReplayProtocol } from './replayProtocol.ts';
 
 const FACTORIES: Partial<Record<VenueId, () => ReplayProtocol>> = {
@@ -22,6 +25,10 @@ const FACTORIES: Partial<Record<VenueId, () => ReplayProtocol>> = {
   bithumb: bithumbReplay,
   hyperliquid: hyperliquidReplay,
   bitmex: bitmexReplay,
+  okx: okxReplay,
+  // The Kraken spot recordings speak v1, served at the root (krakenReplay.ts).
+  kraken: krakenReplay,
+  'kraken-futures': krakenFuturesReplay,
 };
 
 /** The replay protocol of a venue, or undefined when nobody wrote it yet. */
