@@ -432,7 +432,14 @@ export class MulticastPublisher {
   onBook(instrument: Instrument, book: OrderBook, state: SyncState, tsNs: bigint): void {
     if (this.closing) return;
     let inst = this.byInstrument.get(instrument);
-    if (inst === undefined) inst = this.register(instrument, book);
+    if (inst === undefined) {
+      // Announce an instrument once its exponents mean something: when its book holds levels
+      // (parsed from the venue's own strings) or is publishable. A book seen empty on its way to
+      // a snapshot still has the metadata's scale, often 0 for an unlisted pair; announcing that
+      // would force a second definitionVersion as soon as the first levels arrive.
+      if (book.levelCount() === 0 && state !== 'live') return;
+      inst = this.register(instrument, book);
+    }
     if (inst === null) return;
     inst.exchTimeNs = tsNs >= 0n && tsNs <= U64_MAX ? tsNs : 0n;
 

@@ -41,6 +41,12 @@ import { BOOK_SNAPSHOT_RESET, InstrumentStatusCode, type ObmcMessage } from '../
 import { dataPath } from '../../support/data.ts';
 import { RecordedEngine } from '../../support/recordedEngine.ts';
 import { dropAt, nthIndex, rewriteAt } from '../../support/runRecords.ts';
+import { activeHandles, expectNoLeaks, TEST_TIMING } from '../../support/liveReplay.ts';
+import { mulberry32 } from '../../../src-main/engine/feed/backoff.ts';
+import { startReplay, type ReplayPlan } from '../../../src-main/engine/replay/replayPlan.ts';
+import { EngineService } from '../../../src-main/engine/services/engineService.ts';
+import type { PublishingEngine } from '../../../src-main/engine/publish/attachPublisher.ts';
+import type { SymbolBook } from '../../../src-main/engine/sync/symbolBook.ts';
 
 const BASE = { group: '239.192.81.1', port: 48101 };
 const VENUES: VenueId[] = ['binance-spot', 'binance-usdm', 'okx', 'bybit-spot', 'bybit-linear', 'kraken', 'hyperliquid'];
@@ -83,8 +89,8 @@ interface Rx {
 
 const disposers: (() => Promise<void> | void)[] = [];
 
-async function receiver(venue: VenueId, role: Rx['role'], shim?: Impairment): Promise<Rx> {
-  const ep = channelEndpoints(BASE, VENUE_CHANNEL[venue]);
+async function receiver(venue: VenueId, role: Rx['role'], shim?: Impairment, base = BASE): Promise<Rx> {
+  const ep = channelEndpoints(base, VENUE_CHANNEL[venue]);
   const r = await openReceiver({ ...ep.incremental, interface: '127.0.0.1', ...(shim ? { impairment: shim } : {}) });
   if (!r.ok) throw new Error(r.error.detail);
   disposers.push(() => r.receiver.close());
@@ -96,13 +102,13 @@ async function receiver(venue: VenueId, role: Rx['role'], shim?: Impairment): Pr
 }
 
 /** A plain socket on a group, keeping every datagram (what went on the wire, in order). */
-async function tap(group: string, port: number): Promise<Buffer[]> {
+async function tap(group: string, port: number, owner = disposers): Promise<Buffer[]> {
   const seen: Buffer[] = [];
   const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
   await new Promise<void>((r) => s.bind({ port, address: '0.0.0.0' }, () => r()));
   s.addMembership(group, '127.0.0.1');
   s.on('message', (m) => seen.push(m));
-  disposers.push(() => new Promise<void>((r) => s.close(() => r())));
+  owner.push(() => new Promise<void>((r) => s.close(() => r())));
   return seen;
 }
 
@@ -134,12 +140,57 @@ function converged(pub: MulticastPublisher, r: Rx): boolean {
   return true;
 }
 
+/**
+ * The top `depth` levels of an engine book per side, cut at its trust band like the publisher's
+ * window: what a receiver must hold for a live book.
+ */
+function topOf(sb: SymbolBook, depth: number): { bids: [number, number][]; asks: [number, number][] } {
+  const band = sb.book.trustBand();
+  const side = (isBid: boolean): [number, number][] => {
+    const s = sb.book.side(isBid);
+    const edge = isBid ? band.bidFloor : band.askCeiling;
+    const out: [number, number][] = [];
+    for (let i = 0; i < Math.min(depth, s.count); i++) {
+      const p = s.priceAt(i);
+      if (!Number.isNaN(edge) && (isBid ? p < edge : p > edge)) break;
+      out.push([p, s.sizeAtLevel(i)]);
+    }
+    return out;
+  };
+  return { bids: side(true), asks: side(false) };
+}
+
 async function until(what: string, cond: () => boolean, state: () => unknown): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`never reached: ${what}\n${JSON.stringify(state(), null, 1).slice(0, 6000)}`);
     await sleep(20);
   }
+}
+
+/**
+ * Lossy receivers saw holes in their channel and say which; every instrument whose bookSeq jumped
+ * came back LIVE from the loop or an inline RESET (the books' equality is checked separately).
+ * Which packets a shim drops depends on the timers' interleaving, so per receiver only the
+ * bookkeeping is asserted, and the losses themselves over all channels.
+ */
+function expectLossyRecovered(lossy: Rx[]): void {
+  let channelGaps = 0;
+  let damaged = 0;
+  for (const r of lossy) {
+    const ch = r.rx.channel();
+    channelGaps += ch.channelGaps;
+    expect(r.gaps.filter((g) => g.source === 'incremental'), r.venue).toHaveLength(ch.channelGaps);
+    // Every reported gap names the missing messages: [fromSeq, toSeq].
+    for (const g of r.gaps) expect(g.toSeq).toBeGreaterThanOrEqual(g.fromSeq);
+    for (const v of r.rx.instruments().filter((x) => x.gaps > 0)) {
+      damaged++;
+      expect(v.recoveries + v.resets, `${v.exchange}:${v.symbol}`).toBeGreaterThan(0);
+    }
+  }
+  expect(lossy.reduce((n, r) => n + r.shim!.stats().dropped, 0)).toBeGreaterThan(0);
+  expect(channelGaps).toBeGreaterThan(lossy.length);
+  expect(damaged).toBeGreaterThan(lossy.length);
 }
 
 describe('engine -> publisher -> receivers over loopback multicast (real recordings of six venues)', () => {
@@ -246,6 +297,20 @@ describe('engine -> publisher -> receivers over loopback multicast (real recordi
     });
   });
 
+  it("what was published is the engine's books: top 20 within the trust band, at the engine's scale", () => {
+    const books = pub.publishedBooks();
+    let live = 0;
+    for (const sb of engine.allBooks()) {
+      if (sb.state !== 'live') continue;
+      live++;
+      const p = books.get(`${sb.instrument.venue}:${sb.symbol}`)!;
+      expect({ key: p.exchange + ':' + p.symbol, exp: [p.priceExponent, p.sizeExponent], ...topOf(sb, 20) }).toEqual({
+        key: p.exchange + ':' + p.symbol, exp: [-sb.book.priceScale, -sb.book.sizeScale], bids: p.bids, asks: p.asks,
+      });
+    }
+    expect(live).toBe(33);
+  });
+
   it('lossy receivers report the channel gaps they recovered from; late receivers synced once from the loop', () => {
     for (const r of rxs) {
       const ch = r.rx.channel();
@@ -257,19 +322,7 @@ describe('engine -> publisher -> receivers over loopback multicast (real recordi
           `recoveries ${sum((x) => x.recoveries)}, syncs ${sum((x) => x.syncs)}, resets ${sum((x) => x.resets)}, trades lost ${sum((x) => x.tradesLost)}\n`,
       );
     }
-    for (const r of rxs.filter((x) => x.role === 'lossy')) {
-      const ch = r.rx.channel();
-      expect(r.shim!.stats().dropped).toBeGreaterThan(0);
-      expect(ch.channelGaps).toBeGreaterThan(0);
-      expect(r.gaps.filter((g) => g.source === 'incremental')).toHaveLength(ch.channelGaps);
-      // Every reported gap is a real hole: [fromSeq, toSeq] names the missing messages.
-      for (const g of r.gaps) expect(g.toSeq).toBeGreaterThanOrEqual(g.fromSeq);
-      const views = r.rx.instruments();
-      const damaged = views.filter((v) => v.gaps > 0);
-      expect(damaged.length, r.venue).toBeGreaterThan(0);
-      // Each instrument with a bookSeq gap came back LIVE from the loop (recoveries) or an inline RESET.
-      for (const v of damaged) expect(v.recoveries + v.resets, `${v.exchange}:${v.symbol}`).toBeGreaterThan(0);
-    }
+    expectLossyRecovered(rxs.filter((x) => x.role === 'lossy'));
     for (const r of rxs.filter((x) => x.role === 'late')) {
       expect(r.rx.channel().channelGaps).toBe(0);
       for (const v of r.rx.instruments()) expect({ key: `${v.exchange}:${v.symbol}`, syncs: v.syncs, gaps: v.gaps }).toEqual({ key: `${v.exchange}:${v.symbol}`, syncs: 1, gaps: 0 });
@@ -322,5 +375,143 @@ describe('engine -> publisher -> receivers over loopback multicast (real recordi
     // Status changes only (the periodic statuses repeat the current one): collapse repeats.
     const changes = seq.filter((s, i) => s !== seq[i - 1]);
     expect(changes).toEqual(['RESET', 'status TRADING', 'status RESYNCING', 'RESET', 'status TRADING']);
+  });
+});
+
+/**
+ * The same pipeline on the live engine: local venue servers replay the recordings over WebSocket
+ * and REST (replayPlan.ts), EngineService runs its real connections, and the publisher is
+ * attached to it as a feed process does. A diff the server drops makes one Binance book resync
+ * through a real REST snapshot, so it leaves live and comes back on the wire.
+ */
+describe('live EngineService -> publisher -> receivers over loopback multicast (replayed recordings)', () => {
+  const LIVE_BASE = { group: '239.192.82.1', port: 48201 };
+  const LIVE_VENUES: VenueId[] = ['binance-spot', 'binance-usdm', 'bitmex', 'hyperliquid'];
+  const baseline = activeHandles();
+  const closers: (() => Promise<void> | void)[] = [];
+  let svc: EngineService;
+  let plan: ReplayPlan;
+  let attached: AttachedPublisher;
+  let pub: MulticastPublisher;
+  const rxs: Rx[] = [];
+  let spotInc: Buffer[];
+  const transitions: { symbol: string; from: string; to: string }[] = [];
+
+  beforeAll(async () => {
+    const r = await startReplay({
+      files: [
+        dataPath('binance/cryptofeed_spot_10sym_2021-04-05_120s.ndjson'),
+        dataPath('binance/cryptofeed_usdm_5sym_2021-04-05_120s.ndjson'),
+        dataPath('bitmex/cryptofeed_orderBookL2_2021-07-22.ndjson'),
+        dataPath(HYPERLIQUID),
+      ],
+      speed: 0,
+      server: { faults: [{ match: { symbol: 'DENTUSDT', channel: 'depth', index: 700 }, fault: { kind: 'drop' } }] },
+    });
+    if (!r.ok) throw new Error(r.error);
+    plan = r.plan;
+    closers.push(() => plan.close());
+    svc = new EngineService({ venues: plan.venues, processName: 'feed-test', mode: 'replay', timing: TEST_TIMING, random: mulberry32(11) });
+    closers.push(() => svc.stop());
+    svc.on('feed.transition', (t) => transitions.push({ symbol: `${t.venue}:${t.symbol}`, from: t.from, to: t.to }));
+    // The engine service is a PublishingEngine as it is: no adapter between them.
+    const engine: PublishingEngine = svc;
+    const a = await attachPublisher(engine, {
+      ...LIVE_BASE,
+      interface: '127.0.0.1',
+      ttl: 1,
+      depth: 20,
+      statusIntervalMs: 300,
+      snapshotPacketsPerSecond: 500,
+      heartbeatIntervalMs: 100,
+      endOfSessionRepeats: 1,
+      endOfSessionIntervalMs: 10,
+    });
+    if (!a.ok) throw new Error(a.error.detail);
+    attached = a.attached;
+    pub = attached.publisher;
+    closers.push(() => attached.close());
+    const spotEp = channelEndpoints(LIVE_BASE, VENUE_CHANNEL['binance-spot']).incremental;
+    spotInc = await tap(spotEp.group, spotEp.port, closers);
+    for (const [i, venue] of LIVE_VENUES.entries()) {
+      const shim = new Impairment({ seed: 0xfeed + 104_729 * i, lossRate: 0.05, burstProbability: 0.01, burstLength: 6, applyTo: i % 2 === 0 ? 'incremental' : 'both' });
+      rxs.push(await receiver(venue, 'lossy', shim, LIVE_BASE));
+    }
+    await svc.start();
+    const spot = plan.server('binance-spot')!;
+    while (spot.position.sent < spot.position.total * 0.4) await sleep(5);
+    for (const venue of LIVE_VENUES) rxs.push(await receiver(venue, 'late', undefined, LIVE_BASE));
+    await Promise.all(plan.servers.map((s) => s.ended));
+    await until(
+      'every book live and caught up with its server reference',
+      () => [...svc.books()].every((sb) => {
+        const ref = plan.server(sb.instrument.venue)?.reference(sb.symbol);
+        return ref === undefined || (sb.state === 'live' && sb.seq === ref.seq);
+      }),
+      () => [...svc.books()].filter((sb) => sb.state !== 'live').map((sb) => `${sb.instrument.venue}:${sb.symbol} ${sb.state}`),
+    );
+    await until('every receiver holds the published books', () => rxs.every((x) => converged(pub, x)), () =>
+      rxs.filter((x) => !converged(pub, x)).map((x) => ({ venue: x.venue, role: x.role, channel: x.rx.channel(), instruments: x.rx.instruments() })),
+    );
+  }, 240_000);
+
+  afterAll(async () => {
+    while (disposers.length > 0) await disposers.pop()!();
+    while (closers.length > 0) await closers.pop()!();
+    await expectNoLeaks(baseline);
+  });
+
+  it("every receiver ends with the engine's books as published: levels, bookSeq, CRC, TRADING", () => {
+    const books = pub.publishedBooks();
+    expect(books.size).toBe([...svc.books()].length);
+    for (const sb of svc.books()) {
+      const p = books.get(`${sb.instrument.venue}:${sb.symbol}`)!;
+      expect({ key: `${p.exchange}:${p.symbol}`, status: p.status, ...topOf(sb, 20) }).toEqual({
+        key: `${sb.instrument.venue}:${sb.symbol}`, status: InstrumentStatusCode.TRADING, bids: p.bids, asks: p.asks,
+      });
+    }
+    for (const x of rxs) {
+      const published = publishedOn(pub, x.venue);
+      const got = x.rx.books();
+      expect([...got.keys()].sort()).toEqual([...published.keys()].sort());
+      for (const [key, p] of published) {
+        const b = got.get(key)!;
+        expect({ who: `${x.role} ${key}`, state: b.state, bookSeq: b.bookSeq, bids: b.bids, asks: b.asks, checksum: b.checksum }).toEqual({
+          who: `${x.role} ${key}`, state: 'live', bookSeq: p.bookSeq, bids: p.bids, asks: p.asks, checksum: p.checksum,
+        });
+      }
+      expect(x.rx.instruments().every((v) => v.checksumMismatch === 0 && v.venueStatus === 'TRADING')).toBe(true);
+      if (x.role === 'late') expect(x.rx.channel().channelGaps).toBe(0);
+    }
+    expectLossyRecovered(rxs.filter((x) => x.role === 'lossy'));
+    // The console's publisher tile: every instrument published, two groups per venue channel.
+    const view = attached.view();
+    expect(view.instruments).toBe(books.size);
+    expect(view.groups).toHaveLength(2 * LIVE_VENUES.length);
+  });
+
+  it('the dropped diff: DENTUSDT left live (RESYNCING, no deltas), came back through a REST snapshot as an inline RESET, then TRADING', () => {
+    expect(plan.server('binance-spot')!.faults.log.map((f) => [f.kind, f.symbol, f.index])).toEqual([['drop', 'DENTUSDT', 700]]);
+    const dent = svc.book('binance-spot', 'DENTUSDT')!;
+    expect(dent.counters.gaps).toBe(1);
+    expect(transitions.filter((t) => t.symbol === 'binance-spot:DENTUSDT' && t.from === 'live').map((t) => t.to)).toEqual(['resyncing']);
+    const id = pub.publishedBooks().get('binance-spot:DENTUSDT')!.instrumentId;
+    const mine = messagesOf(spotInc).filter((m) => 'instrumentId' in m && m.instrumentId === id && m.type !== 'Trade');
+    const kinds = mine.map((m) =>
+      m.type === 'InstrumentStatus' ? `status ${STATUS_NAMES[m.status]}` : m.type === 'BookSnapshot' && m.flags & BOOK_SNAPSHOT_RESET ? 'RESET' : m.type,
+    );
+    // Collapse runs (deltas, periodic statuses) to see the life of the instrument on the wire.
+    const life = kinds.filter((k, i) => k !== kinds[i - 1]);
+    // Announced once its REST snapshot was loaded (syncing, with its exponents), published at live.
+    expect(life.slice(0, 4)).toEqual(['InstrumentDefinition', 'status RESYNCING', 'RESET', 'status TRADING']);
+    // The gap: RESYNCING right away, nothing until the resync's RESET, then TRADING again.
+    const out = life.lastIndexOf('status RESYNCING');
+    expect(out).toBeGreaterThan(4);
+    expect(life.slice(4, out)).toContain('BookDelta');
+    expect(life.slice(out, out + 3)).toEqual(['status RESYNCING', 'RESET', 'status TRADING']);
+    expect(life.slice(out + 3)).toContain('BookDelta');
+    expect(life.slice(out + 3).filter((k) => k !== 'BookDelta' && k !== 'status TRADING')).toEqual([]);
+    // Same exponents after the resync: one definition for the whole session.
+    expect(life.filter((k) => k === 'InstrumentDefinition')).toHaveLength(1);
   });
 });
