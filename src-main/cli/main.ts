@@ -5,6 +5,7 @@
  */
 import { UsageError } from './args.ts';
 import { verifyCommand, VERIFY_USAGE } from './verifyCommand.ts';
+import { listenCommand, LISTEN_USAGE } from './listen.ts';
 import { serveCommand, SERVE_USAGE } from './serveCommand.ts';
 import { startCommand, START_USAGE } from './startCommand.ts';
 
@@ -17,6 +18,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   verify: { summary: 'check recordings through the real venue adapters and books', usage: VERIFY_USAGE, run: verifyCommand },
+  listen: { summary: 'join an OBMC multicast channel and show every book on it live (udp monitor)', usage: LISTEN_USAGE, run: (argv) => listenCommand(argv) },
   serve: { summary: 'run the console headless: feed processes, console page, HTTP API (prints its URL)', usage: SERVE_USAGE, run: serveCommand },
   start: { summary: 'open the Electron console, or the headless one where Electron cannot run', usage: START_USAGE, run: startCommand },
 };
