@@ -9,7 +9,9 @@
  *
  * No timing assertions: conditions are awaited (bounded by the test timeout), never timed.
  */
+import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
+import path from 'node:path';
 import { setImmediate as yieldTurn, setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPublisher, type MulticastPublisher, type PublisherConfig } from '../../../src-main/engine/publish/multicastPublisher.ts';
@@ -209,6 +211,44 @@ describe('OBMC publisher and receivers over loopback multicast', () => {
     // Events were printed as their own JSON lines (first sync of each instrument at least).
     const events = out.split('\n').filter((l) => l.startsWith('{"type":"event"')).map((l) => JSON.parse(l) as { event: { type: string; to?: string } });
     expect(events.filter((e) => e.event.type === 'state' && e.event.to === 'live')).toHaveLength(4);
+  });
+
+  it('npx depthdesk listen, as its own process through the CLI dispatcher, follows the feed and stops cleanly on SIGTERM', async () => {
+    const base = { group: '239.192.76.1', port: 47601 };
+    const ep = channelEndpoints(base, 1);
+    const pub = await publisher(base);
+    const bin = path.resolve(import.meta.dirname, '../../../bin/depthdesk.js');
+    const child = spawn(process.execPath, [bin, 'listen', '--group', ep.incremental.group, '--port', String(ep.incremental.port), '--json', '--interval', '100'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    disposers.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    // The process has joined once it prints its first status line.
+    await until('listen started', () => out.includes('{"type":"status"'), () => out);
+    await replay(pub);
+    const published = pub.publishedBooks();
+    const last = () => {
+      const line = out.split('\n').filter((l) => l.startsWith('{"type":"status"')).at(-1);
+      return line ? (JSON.parse(line) as { instruments: { symbol: string; state: string; bookSeq: number; checksumMismatch: number }[] }) : undefined;
+    };
+    await until(
+      'the listen process shows every instrument live at the published bookSeq',
+      () => {
+        const s = last();
+        return s !== undefined && s.instruments.length === published.size &&
+          s.instruments.every((v) => v.state === 'live' && v.bookSeq === published.get(`binance-spot:${v.symbol}`)?.bookSeq);
+      },
+      () => out.slice(-2000),
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(last()!.instruments.every((v) => v.checksumMismatch === 0)).toBe(true);
   });
 
   it('rejects bad configurations with typed errors instead of throwing', async () => {
