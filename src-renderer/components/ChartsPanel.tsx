@@ -10,7 +10,7 @@ import { useConsole, useSession } from '../ConsoleContext.tsx';
 import { CHART_RANGES } from '../stores/uiStore.ts';
 import type { ChartRange } from '../stores/uiStore.ts';
 import { refOfKey } from '../stores/keys.ts';
-import { colourFor, UPlotChart } from './UPlotChart.tsx';
+import { colourAt, UPlotChart } from './UPlotChart.tsx';
 import type { SeriesSpec } from './UPlotChart.tsx';
 
 const RANGE_S: Record<ChartRange, number | null> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, all: null };
@@ -24,6 +24,7 @@ export function ChartsPanel() {
   const h = session.stores.history.getState();
   const venues = Object.keys(h.venues).sort();
   const venueKey = venues.join(',');
+  const colourFor = (v: string) => colourAt(venues.indexOf(v));
 
   const xRange = useMemo<[number, number] | null>(() => {
     const span = RANGE_S[range];

@@ -4,7 +4,7 @@
  * a depth-limited snapshot's range are shaded and labelled, never shown as if complete), spread,
  * mid, sync state and last sequence, with the trade tape beside it.
  */
-import { memo, useLayoutEffect, useMemo } from 'react';
+import { memo, useLayoutEffect, useMemo, useRef } from 'react';
 import type { BookView, LevelText, TradeView, TrustBandText } from '../../src-shared/contracts/engineApi.ts';
 import { useConsole, useSession } from '../ConsoleContext.tsx';
 import { compareDecimal, cumulativeSums, maxDecimals, midDecimal, padDecimals, spreadBps, subDecimal } from '../lib/exactDecimal.ts';
@@ -109,6 +109,18 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
     if (lb) recordLadderPaint(lb.arrivedAtMs);
   }, [lb]);
 
+  // Bring the touch into view when the book first arrives or the depth changes; after that the
+  // operator's scroll position is theirs.
+  const bodyRef = useRef<HTMLDivElement | null>(null);
+  const spreadRef = useRef<HTMLDivElement | null>(null);
+  const hasView = lb !== undefined;
+  useLayoutEffect(() => {
+    const body = bodyRef.current;
+    const mid = spreadRef.current;
+    if (!hasView || !body || !mid) return;
+    body.scrollTop = Math.max(0, mid.offsetTop - body.offsetTop - body.clientHeight / 2 + mid.clientHeight / 2);
+  }, [hasView, depth]);
+
   const rows = useMemo(() => (lb ? ladderRows(lb.view, lb.changed) : null), [lb]);
   const view = lb?.view;
   const bestBid = view?.bids[0]?.price ?? null;
@@ -122,6 +134,10 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
   const priceDp = maxDecimals(all.map((r) => r.price));
   const sizeDp = maxDecimals(all.map((r) => r.size));
   const cumDp = maxDecimals(all.map((r) => r.cum));
+  // Column widths in characters from the longest value shown, so long decimals never clip and
+  // every row of this ladder lines up (the rows are separate grids).
+  const width = (vals: (string | undefined)[], dp: number, min: number) => Math.max(min, ...vals.map((v) => (v === undefined ? 1 : padDecimals(v, dp).length)));
+  const cols = `${width(all.map((r) => r.price), priceDp, 6) + 1}ch ${width(all.map((r) => r.size), sizeDp, 5) + 1}ch ${width(all.map((r) => r.cum), cumDp, 5) + 1}ch 1.2ch`;
   const asksTopDown = rows ? [...rows.asks].reverse() : [];
   const firstUntrustedAsk = asksTopDown.findLastIndex((r) => r.untrusted);
   const firstUntrustedBid = rows ? rows.bids.findIndex((r) => r.untrusted) : -1;
@@ -164,10 +180,9 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
       <div className="ladder-trust muted" title={view ? trustTitle(view.trustBand) : undefined}>
         trust: {view ? trustText(view.trustBand) : '–'} · {view ? `${formatCount(view.bids.length)}+${formatCount(view.asks.length)} of top ${depth}` : ''} · {view ? formatClock(view.tsMs) : ''}
       </div>
-      <div className="ladder-body">
-        <div className="ladder-book">
+      <div className="ladder-body" ref={bodyRef}>
+        <div className="ladder-book" style={{ ['--ladder-cols' as string]: cols }}>
           <div className="lrow lhead">
-            <span />
             <span className="right">price</span>
             <span className="right">size</span>
             <span className="right">cum</span>
@@ -180,7 +195,7 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
               {i === firstUntrustedAsk && view ? <TrustEdge side="ask" band={view.trustBand} /> : null}
             </div>
           ))}
-          <div className="spread-row num" data-testid="ladder-spread-row">
+          <div className="spread-row num" data-testid="ladder-spread-row" ref={spreadRef}>
             {spread !== null ? `── spread ${spread} · mid ${mid ?? '–'} ──` : view && (view.bids.length === 0 || view.asks.length === 0) ? '── one side empty ──' : '──'}
           </div>
           {rows?.bids.map((r, i) => (

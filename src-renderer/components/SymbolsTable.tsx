@@ -37,6 +37,14 @@ function ageCell(r: SymbolStatus): ReactNode {
   return <span className={a !== null && a > 5_000 ? 'text-warn' : undefined}>{formatDuration(a)}</span>;
 }
 
+/** "3.1 / 9.8 ms" when both are in ms, each with its own unit otherwise. */
+function latencyPair(p50: number | null, p99: number | null): string {
+  const a = formatLatencyUs(p50);
+  const b = formatLatencyUs(p99);
+  if (a.endsWith(' ms') && b.endsWith(' ms')) return `${a.slice(0, -3)} / ${b}`;
+  return p50 === null && p99 === null ? '–' : `${a} / ${b}`;
+}
+
 const COLUMNS: Column[] = [
   { id: 'venue', label: 'Venue', title: 'venue id', width: '104px', cell: (r) => r.venue },
   {
@@ -52,8 +60,15 @@ const COLUMNS: Column[] = [
   },
   { id: 'state', label: 'State', title: 'sync state (hover: since when and why)', width: '132px', cell: (r) => <StateBadge state={r.state} title={`${r.state} because ${r.stateCause}`} /> },
   { id: 'lag', label: 'Lag', title: 'sequence lag: updates received but not yet applied', width: '52px', align: 'right', cell: lagCell },
-  { id: 'age', label: 'Age', title: 'time since the last book message', width: '72px', align: 'right', cell: ageCell },
-  { id: 'latency', label: 'Lat p50/p99', title: 'exchange-to-receive latency', width: '122px', align: 'right', cell: (r) => `${formatLatencyUs(r.latencyP50Us)} / ${formatLatencyUs(r.latencyP99Us).replace(' ms', '')}` },
+  { id: 'age', label: 'Age', title: 'time since the last book message', width: '92px', align: 'right', cell: ageCell },
+  {
+    id: 'latency',
+    label: 'Lat p50 / p99',
+    title: 'exchange-to-receive latency (hover for p99)',
+    width: '150px',
+    align: 'right',
+    cell: (r) => <span title={`p50 ${formatLatencyUs(r.latencyP50Us)}, p99 ${formatLatencyUs(r.latencyP99Us)}`}>{latencyPair(r.latencyP50Us, r.latencyP99Us)}</span>,
+  },
   { id: 'bid', label: 'Bid', title: 'best bid (exact)', width: 'minmax(90px, 1fr)', align: 'right', cell: (r) => <span className="bid">{r.bestBid ?? '–'}</span> },
   { id: 'ask', label: 'Ask', title: 'best ask (exact)', width: 'minmax(90px, 1fr)', align: 'right', cell: (r) => <span className="ask">{r.bestAsk ?? '–'}</span> },
   { id: 'spread', label: 'Spread', title: 'best ask − best bid (exact)', width: '84px', align: 'right', cell: (r) => r.spread ?? '–' },
@@ -189,6 +204,7 @@ export function SymbolsTable() {
           {rows.length === counts.total ? `${counts.total} books` : `${rows.length} of ${counts.total} books`} · {counts.live} live
         </span>
       </div>
+      <div className="tscroll">
       <div className="thead" role="row" style={{ gridTemplateColumns: TEMPLATE }}>
         {COLUMNS.map((c) =>
           c.id === 'trust' || c.id === 'actions' ? (
@@ -229,6 +245,7 @@ export function SymbolsTable() {
             ))}
           </div>
         )}
+      </div>
       </div>
     </section>
   );

@@ -29,7 +29,30 @@ export interface UPlotChartProps {
   testId?: string;
 }
 
-const AXIS = { stroke: '#9aa4b2', grid: { stroke: '#2a3140', width: 1 }, ticks: { stroke: '#2a3140', width: 1 } };
+const AXIS = { stroke: '#9aa4b2', grid: { stroke: '#2a3140', width: 1 }, ticks: { stroke: '#2a3140', width: 1 }, font: '11px DejaVu Sans, sans-serif' };
+
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 });
+
+/** Axis tick labels: compact numbers (1.2k, 3.4M) so wide values never push the plot off its box. */
+function compactValues(_u: uPlot, splits: number[]): string[] {
+  return splits.map((v) => (v == null ? '' : Math.abs(v) < 1_000 ? String(Number(v.toPrecision(6))) : compact.format(v)));
+}
+
+/** Axis width from its longest tick label, so small prices (0.0000656) are never clipped. */
+function axisSize(_u: uPlot, values: string[] | null): number {
+  let longest = 0;
+  for (const v of values ?? []) if (v.length > longest) longest = v.length;
+  return Math.max(40, longest * 7 + 24);
+}
+
+/** Time ticks as UTC clock times: the venues, the recordings and the timeline are all UTC. */
+function utcValues(_u: uPlot, splits: number[]): string[] {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return splits.map((t) => {
+    const d = new Date(t * 1000);
+    return `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+  });
+}
 
 function layoutKey(p: UPlotChartProps): string {
   return JSON.stringify([p.series.map((s) => [s.label, s.stroke, s.dash ?? null, s.scale ?? 'y', s.bars ?? false]), p.yLabel, p.y2Label ?? null]);
@@ -70,14 +93,16 @@ export function UPlotChart(props: UPlotChartProps) {
     const opts: uPlot.Options = {
       title: p.title,
       width,
-      height: p.height ?? 180,
-      legend: { show: true, live: true },
+      height: p.height ?? 140,
+      // The legend is ours (React, below the plot): uPlot's grows a row per series and would bury
+      // the plot with a dozen venues.
+      legend: { show: false },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true }, y: { auto: true }, ...(hasY2 ? { y2: { auto: true } } : {}) },
       axes: [
-        { ...AXIS, space: 60 },
-        { ...AXIS, label: p.yLabel, size: 56, labelSize: 14 },
-        ...(hasY2 ? [{ ...AXIS, scale: 'y2', side: 1 as const, label: p.y2Label ?? '', size: 56, labelSize: 14, grid: { show: false } }] : []),
+        { ...AXIS, space: 70, values: utcValues },
+        { ...AXIS, label: p.yLabel, size: axisSize, labelSize: 14, values: compactValues },
+        ...(hasY2 ? [{ ...AXIS, scale: 'y2', side: 1 as const, label: p.y2Label ?? '', size: axisSize, labelSize: 14, grid: { show: false }, values: compactValues }] : []),
       ],
       series: [
         {},
@@ -105,7 +130,7 @@ export function UPlotChart(props: UPlotChartProps) {
     let ro: ResizeObserver | null = null;
     if (typeof ResizeObserver !== 'undefined') {
       ro = new ResizeObserver(() => {
-        if (el.clientWidth > 0) u.setSize({ width: el.clientWidth, height: latest.current.height ?? 180 });
+        if (el.clientWidth > 0) u.setSize({ width: el.clientWidth, height: latest.current.height ?? 140 });
       });
       ro.observe(el);
     }
@@ -127,15 +152,21 @@ export function UPlotChart(props: UPlotChartProps) {
     <div className="chart" data-testid={props.testId}>
       {failure ? <div className="empty">{failure}</div> : null}
       <div ref={host} className="chart-host" />
+      <div className="chart-legend">
+        {props.series.map((s) => (
+          <span key={s.label} style={{ color: s.stroke }}>
+            <span className={`swatch${s.dash ? ' dashed' : ''}`} />
+            <span className="muted">{s.label}</span>
+          </span>
+        ))}
+      </div>
     </div>
   );
 }
 
-/** A stable colour per name (venue ids), from a palette readable on the dark theme. */
-const PALETTE = ['#4cc9f0', '#f72585', '#ffd166', '#06d6a0', '#b388ff', '#ff9f1c', '#90be6d', '#ef476f', '#48cae4', '#e9c46a', '#a0c4ff', '#ffadad'];
+/** Distinct colours readable on the dark theme, assigned by position so neighbours never collide. */
+const PALETTE = ['#4cc9f0', '#f72585', '#ffd166', '#06d6a0', '#b388ff', '#ff9f1c', '#90be6d', '#e9c46a', '#a0c4ff', '#ffadad', '#48cae4', '#ef476f'];
 
-export function colourFor(name: string): string {
-  let h = 0;
-  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
-  return PALETTE[h % PALETTE.length]!;
+export function colourAt(i: number): string {
+  return PALETTE[i % PALETTE.length]!;
 }

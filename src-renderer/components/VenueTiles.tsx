@@ -56,33 +56,38 @@ const VenueTile = memo(function VenueTile(props: { v: VenueStatus; nowMs: number
         <span className="tile-title" title={v.venue}>
           {v.label}
         </span>
-        <Pill tone={verdict.tone} text={verdict.text} testId={`venue-verdict-${v.venue}`} />
+        <span className="tile-actions">
+          <Pill tone={verdict.tone} text={verdict.text} testId={`venue-verdict-${v.venue}`} />
+          <button type="button" className="btn btn-tiny" onClick={askResync} disabled={v.symbols === 0} title={`resync every book of ${v.label} (asks first)`} data-testid={`venue-resync-${v.venue}`}>
+            ↻ venue
+          </button>
+        </span>
       </header>
       <div className="tile-grid">
         <Stat label="conn" value={`${v.connectionsOpen}/${v.connections}`} tone={v.connectionsOpen < v.connections ? 'bad' : undefined} title="WebSocket connections open / planned" />
         <Stat label="books" value={`${v.liveSymbols}/${v.symbols} live`} tone={v.liveSymbols < v.symbols ? 'warn' : undefined} />
         <Stat label="msg/s" value={formatRate(v.messagesPerSec)} />
         <Stat label="in" value={formatBytesRate(v.bytesPerSec)} />
-        <Stat label="lat p50" value={formatLatencyUs(v.latencyP50Us)} title="exchange time to receive time" />
-        <Stat label="p99" value={formatLatencyUs(v.latencyP99Us)} />
+        <Stat label="p50" value={formatLatencyUs(v.latencyP50Us)} title="exchange-to-receive latency, median" />
+        <Stat label="p99" value={formatLatencyUs(v.latencyP99Us)} title="exchange-to-receive latency, 99th percentile" />
         <Stat label="clock" value={v.clockOffsetMs === null ? '–' : formatDuration(v.clockOffsetMs)} title="median (receive − exchange) time: our clock's offset from the venue's plus network delay; negative = venue clock ahead" />
         <Stat label="stale" value={formatCount(v.staleSymbols)} tone={v.staleSymbols > 0 ? 'warn' : undefined} />
         <Stat label="reconn" value={formatCount(v.reconnects)} tone={v.reconnects > 0 ? 'warn' : undefined} />
         <Stat label="gaps" value={formatCount(v.gaps)} tone={v.gaps > 0 ? 'warn' : undefined} />
         <Stat label="resyncs" value={formatCount(v.resyncs)} tone={v.resyncs > 0 ? 'warn' : undefined} />
-        <Stat label="cksum" value={`${formatCount(v.checksumOk)} ok / ${formatCount(v.checksumFailed)} bad`} tone={v.checksumFailed > 0 ? 'bad' : undefined} title="exchange checksums verified / failed" />
+        <Stat
+          label="cksum"
+          value={v.checksumOk + v.checksumFailed === 0 ? 'n/p' : `${formatCount(v.checksumOk)} ok / ${formatCount(v.checksumFailed)} bad`}
+          tone={v.checksumFailed > 0 ? 'bad' : undefined}
+          title={v.checksumOk + v.checksumFailed === 0 ? 'no checksum verified: the venue sends none on this feed (not provided)' : 'exchange checksums verified / failed'}
+        />
         <Stat
           label="REST"
           value={rest ? `${rest.used}/${rest.limit}${rest.queued > 0 ? ` q${rest.queued}` : ''}${blocked ? ' BLOCKED' : ''}` : 'n/a'}
           tone={blocked ? 'bad' : rest && rest.used >= rest.limit * 0.8 ? 'warn' : undefined}
-          title={rest ? `REST weight used ${rest.used} of ${rest.limit} per ${formatDuration(rest.windowMs)}, ${rest.queued} snapshot(s) queued${rest.lastStatus !== null ? `, last HTTP ${rest.lastStatus}` : ''}${blocked && nowMs !== null ? `, blocked for ${formatDuration(rest.blockedUntilMs! - nowMs)}` : ''}` : 'this venue takes no REST snapshots'}
+          title={rest ? `REST weight used ${rest.used} of ${rest.limit} per ${formatDuration(rest.windowMs)}, ${rest.queued} snapshot(s) queued${rest.lastStatus !== null ? `, last HTTP ${rest.lastStatus}` : ''}${blocked && nowMs !== null ? `, blocked for ${formatDuration(rest.blockedUntilMs! - nowMs)}` : ''}` : 'no REST budget reported for this venue'}
         />
       </div>
-      <footer className="tile-foot">
-        <button type="button" className="btn btn-small" onClick={askResync} disabled={v.symbols === 0} data-testid={`venue-resync-${v.venue}`}>
-          Resync venue…
-        </button>
-      </footer>
     </section>
   );
 });

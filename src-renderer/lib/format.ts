@@ -47,7 +47,9 @@ export function formatDuration(ms: number | null | undefined): string {
   if (a < 1_000) s = `${intFmt.format(a)} ms`;
   else if (a < 60_000) s = `${oneFmt.format(a / 1_000)} s`;
   else if (a < 3_600_000) s = `${Math.floor(a / 60_000)} min ${String(Math.floor((a % 60_000) / 1_000)).padStart(2, '0')} s`;
-  else s = `${Math.floor(a / 3_600_000)} h ${String(Math.floor((a % 3_600_000) / 60_000)).padStart(2, '0')} min`;
+  else if (a < 86_400_000) s = `${Math.floor(a / 3_600_000)} h ${String(Math.floor((a % 3_600_000) / 60_000)).padStart(2, '0')} min`;
+  else if (a < 10 * 86_400_000) s = `${Math.floor(a / 86_400_000)} d ${Math.floor((a % 86_400_000) / 3_600_000)} h`;
+  else s = `${intFmt.format(Math.floor(a / 86_400_000))} d`;
   return neg ? `−${s}` : s;
 }
 
@@ -56,6 +58,8 @@ export function formatLatencyUs(us: number | null | undefined): string {
   if (us == null || !Number.isFinite(us)) return '–';
   const ms = us / 1000;
   const a = Math.abs(ms);
+  // Past 10 s this is no network latency but a clock or a replay of old data: say it in duration units.
+  if (a >= 10_000) return formatDuration(ms);
   const s = a < 100 ? oneFmt.format(ms) : intFmt.format(ms);
   return `${s.replace('-', '−')} ms`;
 }

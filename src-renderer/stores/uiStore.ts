@@ -66,12 +66,12 @@ export type UiStore = StoreApi<UiState>;
 
 export const STORAGE_KEY = 'depthdesk.console.v1';
 export const MAX_LADDERS = 6;
-export const LADDER_DEPTHS: readonly number[] = [10, 20, 25, 50];
+export const LADDER_DEPTHS: readonly number[] = [5, 10, 20, 50];
 
 export function defaults(): Persisted {
   return {
     ladders: [],
-    ladderDepth: 20,
+    ladderDepth: 10,
     selected: null,
     filters: { venue: '', state: '', text: '' },
     sort: { column: 'venue', desc: false },
@@ -80,7 +80,7 @@ export function defaults(): Persisted {
     nbboGroupQuotes: false,
     nbboFilter: '',
     timeline: { kind: 'all', venue: '', text: '' },
-    lowerHeight: 260,
+    lowerHeight: 300,
   };
 }
 
