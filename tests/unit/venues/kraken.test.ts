@@ -3,7 +3,8 @@ import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
 import { SymbolBook } from '../../../src-main/engine/sync/symbolBook.ts';
 import { krakenBookChecksum, krakenChecksumField, krakenLevelsChecksum } from '../../../src-main/engine/venues/kraken/krakenChecksum.ts';
 import { krakenTimeToMs } from '../../../src-main/engine/venues/kraken/krakenSession.ts';
-import { KRAKEN_WS_URL, kraken, krakenInstrument, krakenProtocol, krakenWireSymbol } from '../../../src-main/engine/venues/kraken/krakenSpec.ts';
+import { KRAKEN_WS_URL, kraken, krakenInstrument, krakenProtocol } from '../../../src-main/engine/venues/kraken/krakenSpec.ts';
+import { krakenWireSymbol } from '../../../src-main/engine/venues/kraken/krakenWireSymbol.ts';
 import { KrakenSession } from '../../../src-main/engine/venues/kraken/krakenSession.ts';
 import { KrakenV2Session } from '../../../src-main/engine/venues/kraken/krakenV2Session.ts';
 import type { VenueSpec } from '../../../src-main/engine/venues/venue.ts';
@@ -68,11 +69,12 @@ describe('krakenInstrument and spec', () => {
     expect(krakenProtocol('wss://ws.kraken.com')).toBe('v1');
     expect(krakenProtocol('ws://127.0.0.1:9100/')).toBe('v1');
     expect(krakenProtocol('')).toBe('v1');
-    const plan = kraken.plan(['XBT/USD', 'xdg/eur', 'BTC/USD'])[0]!;
-    // v2 names bitcoin BTC: the configured XBT/USD and BTC/USD are one subscription.
-    expect(plan).toEqual({ id: 'kraken#0', url: 'wss://ws.kraken.com/v2', venueSymbols: ['BTC/USD', 'DOGE/EUR'] });
+    // Books keep their configured names on both protocols; the v2 session renames on the wire.
+    expect(kraken.plan(['XBT/USD', 'xdg/eur', 'XBT/USD'])[0]).toEqual({ id: 'kraken#0', url: 'wss://ws.kraken.com/v2', venueSymbols: ['XBT/USD', 'XDG/EUR'] });
     expect(krakenV1.plan(['XBT/USD', 'dash/eur'])[0]!.venueSymbols).toEqual(['XBT/USD', 'DASH/EUR']);
     expect(krakenWireSymbol('XBT/USD', 'v1')).toBe('XBT/USD');
+    expect(krakenWireSymbol('xbt/usd', 'v2')).toBe('BTC/USD');
+    expect(krakenWireSymbol('XDG/XBT', 'v2')).toBe('DOGE/BTC');
     const h = sessionHarness(kraken, ['BTC/USD']);
     expect(h.session).toBeInstanceOf(KrakenV2Session);
     expect(sessionHarness(krakenV1, ['XBT/USD']).session).toBeInstanceOf(KrakenSession);

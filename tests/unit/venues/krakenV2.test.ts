@@ -135,6 +135,24 @@ describe('Kraken v2 book, documentation examples only (no v2 recording exists)',
     expect(JSON.parse(h.session.keepalive!.frame())).toEqual({ method: 'ping' });
   });
 
+  it('a book configured with the v1 name (XBT/USD) is subscribed as BTC/USD and fed by the BTC/USD messages (GUIDE_DOC snapshot)', () => {
+    const h = v2(['XBT/USD', 'BTC/USD']);
+    h.session.onOpen();
+    const book = JSON.parse(h.sent[1]!) as { params: { symbol: string[] } };
+    expect(book.params.symbol).toEqual(['BTC/USD']);
+    // Two names of one v2 pair: one subscription, and the second name is reported.
+    expect(h.notices.map((n) => [n.level, n.venueSymbol])).toEqual([['warn', 'BTC/USD']]);
+    h.feed([INSTRUMENT_SNAPSHOT, GUIDE_SNAPSHOT]);
+    const sb = h.books.get('XBT/USD')!;
+    expect(sb.state).toBe('live');
+    expect(sb.counters.checksumOk).toBe(1);
+    expect(h.v2.decimalsOf('XBT/USD')).toEqual({ decimals: { price: 1, size: 8 }, source: 'instrument' });
+    expect(sb.instrument.symbol).toBe('BTC-USD');
+    h.sent.length = 0;
+    h.session.resync('XBT/USD', 'manual');
+    expect(h.sent.map((f) => (JSON.parse(f) as { params: { symbol: string[] } }).params.symbol)).toEqual([['BTC/USD'], ['BTC/USD']]);
+  });
+
   it('BOOK_DOC ack: the acknowledged depth (10) becomes the book window', () => {
     const h = v2();
     h.feed([MATIC_ACK, MATIC_SNAPSHOT]);

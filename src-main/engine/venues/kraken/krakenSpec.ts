@@ -19,15 +19,17 @@
  * the choice.
  *
  * v1 pairs use Kraken's legacy asset codes (XBT for bitcoin, XDG for dogecoin), v2 the common ones
- * (BTC/USD). A v2 connection is planned with the v2 codes, so a configured "XBT/USD" subscribes
- * "BTC/USD" there; a v1 connection keeps the symbols as configured. Normalized names always use
- * the common codes (XBT/USD and BTC/USD -> BTC-USD).
+ * (BTC/USD) and refuses the legacy ones. Books keep the configured name ("XBT/USD" in the default
+ * configuration); a v2 session subscribes and reads "BTC/USD" for it (krakenWireSymbol.ts), a v1
+ * session uses the name as configured. Normalized names always use the common codes
+ * (XBT/USD and BTC/USD -> BTC-USD).
  */
 import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
 import { KRAKEN_DEFAULT_DEPTH, KrakenSession } from './krakenSession.ts';
 import { KrakenV2Session } from './krakenV2Session.ts';
+import { krakenAsset } from './krakenWireSymbol.ts';
 
 /** v1 endpoint (the recordings' protocol). */
 export const KRAKEN_WS_URL = 'wss://ws.kraken.com';
@@ -36,9 +38,6 @@ export const KRAKEN_WS_URL = 'wss://ws.kraken.com';
 export const KRAKEN_V2_WS_URL = 'wss://ws.kraken.com/v2';
 
 export type KrakenProtocol = 'v1' | 'v2';
-
-/** Legacy v1 asset codes and their common names (the v2 codes). */
-const ASSET_ALIASES: Readonly<Record<string, string>> = { XBT: 'BTC', XDG: 'DOGE' };
 
 /**
  * Pairs per connection: Kraken publishes no cap; depth-1000 books are heavy (a 1000-level
@@ -49,16 +48,12 @@ const PAIRS_PER_CONNECTION = 50;
 /** Hosts of the public spot feeds (and the beta host); futures.kraken.com is Kraken Futures. */
 const HOSTS = new Set(['ws.kraken.com', 'beta-ws.kraken.com']);
 
-function asset(code: string): string {
-  return ASSET_ALIASES[code] ?? code;
-}
-
 /** Name a Kraken v1 pair ("XBT/USD"). Scales start at 0 and widen on the first snapshot. */
 export function krakenInstrument(pair: string): Instrument {
   const p = pair.toUpperCase();
   const slash = p.indexOf('/');
-  const base = asset(slash < 0 ? p : p.slice(0, slash));
-  const quote = slash < 0 ? '' : asset(p.slice(slash + 1));
+  const base = krakenAsset(slash < 0 ? p : p.slice(0, slash));
+  const quote = slash < 0 ? '' : krakenAsset(p.slice(slash + 1));
   return {
     venue: 'kraken',
     venueSymbol: p,
@@ -85,15 +80,6 @@ export function krakenProtocol(url: string): KrakenProtocol {
     return 'v1';
   }
   return path === '/v2' || path.startsWith('/v2/') ? 'v2' : 'v1';
-}
-
-/** The pair as the protocol names it: v2 wants BTC/DOGE, v1 keeps what was configured. */
-export function krakenWireSymbol(pair: string, protocol: KrakenProtocol): string {
-  const p = pair.toUpperCase();
-  if (protocol === 'v1') return p;
-  const slash = p.indexOf('/');
-  if (slash < 0) return asset(p);
-  return `${asset(p.slice(0, slash))}/${asset(p.slice(slash + 1))}`;
 }
 
 function recognizes(url: string): boolean {
@@ -136,8 +122,8 @@ export const kraken: VenueSpec = {
   instrument: krakenInstrument,
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[] {
     const url = wsUrl ?? KRAKEN_V2_WS_URL;
-    const protocol = krakenProtocol(url);
-    const pairs = [...new Set(venueSymbols.map((s) => krakenWireSymbol(s, protocol)))];
+    // Books keep the configured names; a v2 session puts the v2 codes on the wire (krakenWireSymbol.ts).
+    const pairs = [...new Set(venueSymbols.map((s) => s.toUpperCase()))];
     return chunk(pairs, PAIRS_PER_CONNECTION).map((group, i) => ({
       id: `kraken#${i}`,
       url,

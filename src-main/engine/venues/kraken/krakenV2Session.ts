@@ -33,8 +33,11 @@
  *   also a 'subscribe-error' anomaly on that pair. Requests carry a `req_id` per channel so the
  *   answer tells which subscription failed. Error answers name the pair at the top level
  *   (`{"error":"Currency pair not supported XBT/USD","method":"subscribe","success":false,
- *   "symbol":"XBT/USD",...}`, trade doc): v2 refuses the v1 codes, which is why the spec plans v2
- *   connections with BTC/DOGE.
+ *   "symbol":"XBT/USD",...}`, trade doc): v2 refuses the v1 codes.
+ * - Books keep their configured names (the default configuration says "XBT/USD"); the session
+ *   puts the v2 name on the wire ("BTC/USD", krakenWireSymbol.ts) and maps every symbol it reads
+ *   back to the book's name. Two configured names of one v2 pair share one subscription: the
+ *   first gets the book, the other is reported.
  * - Trades carry a sequential integer `trade_id` per pair: used as the trade id, and a trade at or
  *   below the last one seen is a repeat and dropped.
  */
@@ -45,6 +48,7 @@ import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonEx
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { krakenBookChecksum, krakenBookChecksumText } from './krakenChecksum.ts';
+import { krakenWireSymbol } from './krakenWireSymbol.ts';
 import type { WireDecimals } from './krakenChecksum.ts';
 
 /** Depth subscribed by default: the deepest Kraken offers, as the v1 recordings were taken. */
@@ -98,9 +102,14 @@ export class KrakenV2Session implements VenueSession {
   private readonly ctx: SessionContext;
   private readonly plan: ConnectionPlan;
   private readonly depth: number;
+  /** Per book (configured name). */
   private readonly pairs = new Map<string, PairState>();
-  /** price_precision / qty_precision of every pair the instrument channel has named. */
+  /** price_precision / qty_precision of every pair the instrument channel has named (v2 names). */
   private readonly precisions = new Map<string, WireDecimals>();
+  /** v2 name -> book name, for the books of this connection. */
+  private readonly bookOf = new Map<string, string>();
+  /** Book names whose v2 pair another configured name already holds. */
+  private readonly shadowed: string[] = [];
   /** Kraken v2 answers {"method":"ping"} with {"method":"pong"}; heartbeats flow when idle. */
   readonly keepalive = { intervalMs: 30_000, frame: (): string => '{"method":"ping"}' };
 
@@ -108,6 +117,21 @@ export class KrakenV2Session implements VenueSession {
     this.ctx = ctx;
     this.plan = plan;
     this.depth = depth;
+    for (const s of plan.venueSymbols) {
+      const wire = krakenWireSymbol(s, 'v2');
+      if (this.bookOf.has(wire)) this.shadowed.push(s);
+      else this.bookOf.set(wire, s);
+    }
+  }
+
+  /** The v2 name of a book ("XBT/USD" -> "BTC/USD"). */
+  private wire(book: string): string {
+    return krakenWireSymbol(book, 'v2');
+  }
+
+  /** The book name of a v2 symbol read from the wire (itself when no book of this connection has it). */
+  private bookName(wire: string): string {
+    return this.bookOf.get(wire) ?? wire;
   }
 
   get connection(): ConnectionPlan {
@@ -121,8 +145,11 @@ export class KrakenV2Session implements VenueSession {
   }
 
   onOpen(): void {
-    const symbol = this.plan.venueSymbols;
+    const symbol = [...this.bookOf.keys()];
     if (symbol.length === 0) return;
+    for (const s of this.shadowed) {
+      this.ctx.notice('warn', `${s} is the v2 pair ${this.wire(s)}, already subscribed for ${this.bookName(this.wire(s))}: configure one name per pair`, s);
+    }
     // The instrument channel first: its snapshot carries the precisions the book checksums need.
     this.ctx.send(JSON.stringify({ method: 'subscribe', params: { channel: 'instrument', snapshot: true }, req_id: KRAKEN_V2_REQ.instrument }));
     this.ctx.send(JSON.stringify({ method: 'subscribe', params: { channel: 'book', symbol, depth: this.depth, snapshot: true }, req_id: KRAKEN_V2_REQ.book }));
@@ -133,7 +160,7 @@ export class KrakenV2Session implements VenueSession {
   private state(symbol: string): PairState {
     let st = this.pairs.get(symbol);
     if (st === undefined) {
-      const known = this.precisions.get(symbol);
+      const known = this.precisions.get(this.wire(symbol));
       st = {
         decimals: known ? { ...known } : { price: 0, size: 0 },
         source: known ? 'instrument' : 'learned',
@@ -196,7 +223,8 @@ export class KrakenV2Session implements VenueSession {
     const method = asText(msg['method']) ?? '?';
     if (method === 'pong') return;
     const result = asObject(msg['result']);
-    const symbol = asText(msg['symbol']) ?? (result === undefined ? undefined : asText(result['symbol']));
+    const wireSymbol = asText(msg['symbol']) ?? (result === undefined ? undefined : asText(result['symbol']));
+    const symbol = wireSymbol === undefined ? undefined : this.bookName(wireSymbol);
     const reqId = asSafeInteger(msg['req_id']);
     const channel = (result === undefined ? undefined : asText(result['channel'])) ?? channelOfReq(reqId);
     if (msg['success'] === false) {
@@ -224,13 +252,14 @@ export class KrakenV2Session implements VenueSession {
   private onInstrument(data: ExactObject | undefined): void {
     for (const p of asArray(data?.['pairs']) ?? []) {
       const o = asObject(p);
-      const symbol = o === undefined ? undefined : asText(o['symbol']);
-      if (o === undefined || symbol === undefined) continue;
+      const wireSymbol = o === undefined ? undefined : asText(o['symbol']);
+      if (o === undefined || wireSymbol === undefined) continue;
       const price = asSafeInteger(o['price_precision']);
       const size = asSafeInteger(o['qty_precision']);
       if (!(price >= 0 && size >= 0)) continue;
       const dec = { price, size };
-      this.precisions.set(symbol, dec);
+      this.precisions.set(wireSymbol, dec);
+      const symbol = this.bookName(wireSymbol);
       const st = this.pairs.get(symbol);
       if (st === undefined) continue;
       if (st.source === 'learned' && (st.decimals.price !== price || st.decimals.size !== size)) {
@@ -244,11 +273,12 @@ export class KrakenV2Session implements VenueSession {
   }
 
   private onBook(type: string | undefined, d: ExactObject | undefined, recvTsNs: bigint): void {
-    const symbol = d === undefined ? undefined : asText(d['symbol']);
-    if (d === undefined || symbol === undefined) {
+    const wireSymbol = d === undefined ? undefined : asText(d['symbol']);
+    if (d === undefined || wireSymbol === undefined) {
       this.ctx.notice('warn', 'book message without a symbol');
       return;
     }
+    const symbol = this.bookName(wireSymbol);
     const sb = this.ctx.book(symbol);
     if (sb === undefined) return;
     sb.counters.messages++;
@@ -343,8 +373,9 @@ export class KrakenV2Session implements VenueSession {
   }
 
   private onTrade(t: ExactObject | undefined, recvTsNs: bigint): void {
-    const symbol = t === undefined ? undefined : asText(t['symbol']);
-    if (t === undefined || symbol === undefined) return;
+    const wireSymbol = t === undefined ? undefined : asText(t['symbol']);
+    if (t === undefined || wireSymbol === undefined) return;
+    const symbol = this.bookName(wireSymbol);
     const sb = this.ctx.book(symbol);
     const px = asText(t['price']);
     const qty = asText(t['qty']);
@@ -387,7 +418,7 @@ export class KrakenV2Session implements VenueSession {
       sb.counters.resyncs++;
       sb.transition('resyncing', cause);
     }
-    const symbol = [venueSymbol];
+    const symbol = [this.wire(venueSymbol)];
     this.ctx.send(JSON.stringify({ method: 'unsubscribe', params: { channel: 'book', symbol, depth: st.depth }, req_id: KRAKEN_V2_REQ.book }));
     this.ctx.send(JSON.stringify({ method: 'subscribe', params: { channel: 'book', symbol, depth: st.depth, snapshot: true }, req_id: KRAKEN_V2_REQ.book }));
   }
