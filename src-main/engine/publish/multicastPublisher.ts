@@ -523,6 +523,14 @@ export class MulticastPublisher {
     this.trades++;
   }
 
+  /**
+   * BookDelta and RESET messages written so far, without building stats() (callers on the hot
+   * path, e.g. the publisher benchmark, tell with it whether an update produced output).
+   */
+  get bookMessages(): number {
+    return this.deltas + this.resets;
+  }
+
   stats(): PublisherStats {
     const groups: PublisherGroupStats[] = [];
     let published = 0;
