@@ -9,9 +9,9 @@
  * temporary file outside the repository.
  *
  * What the engine would add over time (venue tiles, NBBO across venues, resync events) is derived
- * here from the same books: venue tiles aggregate the symbols' counters; NBBO is the exact best
- * bid/ask over the venues' final books (live books only, others excluded with their state as the
- * reason); resync events pair each book's transition into `resyncing` with its next `live`.
+ * here from the same books: venue tiles aggregate the symbols' counters; NBBO is the engine's own
+ * (analytics/nbbo.ts) over the final books; resync events pair each book's transition into
+ * `resyncing` with its next `live`.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { BookView, EngineStatus, NbboView, ResyncEvent, StatsFrame, SymbolStatus, TradeView, TransitionEvent, VenueStatus } from '../../src-shared/contracts/engineApi.ts';
 import type { AnomalyKind, VenueId } from '../../src-shared/model/market.ts';
-import { parseScaledBig, requiredScale } from '../../src-shared/model/decimal.ts';
+import { computeNbbo } from '../../src-main/engine/analytics/nbbo.ts';
 import { bookView, symbolStatus, tradeView } from '../../src-main/engine/services/statusViews.ts';
 import type { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
 import { verifyFile } from '../../src-main/engine/verify/verify.ts';
@@ -51,13 +51,6 @@ export interface FixtureOptions {
 }
 
 const PROCESS = 'feed-0';
-
-function cmp(a: string, b: string): number {
-  const s = Math.max(requiredScale(a), requiredScale(b));
-  const x = parseScaledBig(a, s)!;
-  const y = parseScaledBig(b, s)!;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
 
 /** A copy of a recording without some of its lines (a dropped frame), in a temp dir. */
 export function withoutLines(rel: string, lines: readonly number[]): string {
@@ -123,30 +116,9 @@ function venueTiles(books: Iterable<Tracked>, windowMsgs: Map<string, { msgs: nu
   return out.sort((a, b) => (a.venue < b.venue ? -1 : 1));
 }
 
-/** Exact cross-venue best bid/offer per normalized instrument, over books that are live. */
+/** The engine's own NBBO over these books (src-main/engine/analytics/nbbo.ts). */
 export function nbboOf(rows: readonly SymbolStatus[], tsMs: number): NbboView[] {
-  const by = new Map<string, SymbolStatus[]>();
-  for (const r of rows) {
-    let l = by.get(r.normalized);
-    if (!l) by.set(r.normalized, (l = []));
-    l.push(r);
-  }
-  const out: NbboView[] = [];
-  for (const [instrument, list] of by) {
-    let bid: NbboView['bid'] = null;
-    let ask: NbboView['ask'] = null;
-    const venues: NbboView['venues'] = [];
-    for (const r of list) {
-      const included = r.state === 'live' && r.bestBid !== null && r.bestAsk !== null;
-      venues.push({ venue: r.venue, symbol: r.symbol, included, reason: included ? null : `book ${r.state}`, bid: r.bestBid, ask: r.bestAsk });
-      if (!included) continue;
-      if (bid === null || cmp(r.bestBid!, bid.price) > 0) bid = { venue: r.venue, price: r.bestBid!, size: r.bestBidSize! };
-      if (ask === null || cmp(r.bestAsk!, ask.price) < 0) ask = { venue: r.venue, price: r.bestAsk!, size: r.bestAskSize! };
-    }
-    const c = bid && ask ? cmp(bid.price, ask.price) : -1;
-    out.push({ instrument, bid, ask, crossed: c > 0, locked: c === 0, venues, tsMs });
-  }
-  return out.sort((a, b) => (a.instrument < b.instrument ? -1 : 1));
+  return computeNbbo(rows, { nowMs: tsMs });
 }
 
 /** Resync events from real transitions: into `resyncing` (start) and the next `live` (end). */
