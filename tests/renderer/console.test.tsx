@@ -46,8 +46,8 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function boot(fx: ConsoleFixture, storage?: MemoryStorage) {
-  h = await startHarness(fx, storage ? { storage } : {});
+async function boot(fx: ConsoleFixture, storage?: MemoryStorage, backoffMs?: number) {
+  h = await startHarness(fx, { ...(storage ? { storage } : {}), ...(backoffMs !== undefined ? { backoffMs } : {}) });
   const view = renderConsole(h);
   await until(() => h!.session.stores.market.getState().symbols.size > 0, 'seed');
   await h.frame();
@@ -356,7 +356,8 @@ describe('manual resync, diagnostics, keyboard, help, connection, persistence', 
 
   it('says so when the engine connection drops, and recovers by itself', async () => {
     const fx = await consoleFixture([BINANCE_4]);
-    const v = await boot(fx);
+    // A reconnect delay long enough for the page to show the outage before it heals.
+    const v = await boot(fx, undefined, 400);
     expect(v.getByTestId('connection-status').textContent).toContain('connected');
     act(() => h!.dropConnection('host restarting'));
     await until(() => v.queryByTestId('connection-banner') !== null, 'banner');

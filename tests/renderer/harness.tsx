@@ -78,6 +78,8 @@ export interface HarnessOptions {
   /** Extra or replacement engine handlers. */
   handlers?: Handlers;
   engineProtocol?: number;
+  /** First reconnect delay (default 10 ms). */
+  backoffMs?: number;
 }
 
 export async function startHarness(fx: ConsoleFixture, opts: HarnessOptions = {}): Promise<Harness> {
@@ -115,7 +117,8 @@ export async function startHarness(fx: ConsoleFixture, opts: HarnessOptions = {}
       return a;
     },
   };
-  const bridge = new Bridge(transport, { build: 'console-test', initialBackoffMs: 10, maxBackoffMs: 40, random: () => 0.5 });
+  const backoff = opts.backoffMs ?? 10;
+  const bridge = new Bridge(transport, { build: 'console-test', initialBackoffMs: backoff, maxBackoffMs: backoff * 4, random: () => 0.5 });
   const session = new ConsoleSession(linkOf(bridge), { scheduler, storage, nbboPollMs: 50 });
   session.start();
   await settle();
