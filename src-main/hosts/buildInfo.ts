@@ -5,13 +5,28 @@
  * Order: DEPTHDESK_BUILD (set by packaging and passed to children), else package.json version
  * plus the checked-out commit read from .git (no git binary needed), else the version alone.
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 let cached: string | undefined;
 
-/** Root of the checkout or the packaged app (the folder holding package.json). */
-export const appRoot = resolve(import.meta.dirname, '../..');
+/**
+ * Root of the checkout or the packaged app: the nearest folder above this module holding
+ * package.json. Walked up rather than fixed, because the bundler may place this code in
+ * out/main/ or out/main/chunks/ (and inside app.asar when packaged).
+ */
+export const appRoot = findRoot(import.meta.dirname);
+
+function findRoot(start: string): string {
+  let dir = start;
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return resolve(start, '../..');
+}
 
 function readText(path: string): string | undefined {
   try {

@@ -11,7 +11,8 @@ import { startReplay } from '../engine/replay/replayPlan.ts';
 import type { ReplayPlan } from '../engine/replay/replayPlan.ts';
 import { Logger, registerSecret } from '../engine/services/logger.ts';
 import { buildId } from './buildInfo.ts';
-import { effectiveConfig, redactConfig, resolveDataDir, shardVenues } from './config.ts';
+import { effectiveConfig, redactConfig, resolveDataDir } from './config.ts';
+import { planProcesses } from './processPlan.ts';
 import type { DepthdeskConfig, VenueConfig } from './config.ts';
 import { ensureRenderer } from './consoleAssets.ts';
 import { forkLauncher } from './forkLauncher.ts';
@@ -19,7 +20,7 @@ import type { ForkLauncherOptions } from './forkLauncher.ts';
 import { HeadlessHost, newToken } from './headlessHost.ts';
 import type { DiagnosticsRoute } from './headlessHost.ts';
 import { Supervisor } from './supervisor.ts';
-import type { ProcessSpec, SupervisorPolicy } from './supervisor.ts';
+import type { SupervisorPolicy } from './supervisor.ts';
 
 export interface ConsoleOptions {
   config: DepthdeskConfig;
@@ -96,10 +97,9 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     venues = runnableVenues(cfg.venues, say);
   }
   try {
-    const multicast = { ...cfg.multicast, enabled: opts.multicast ?? (opts.replay ? true : cfg.multicast.enabled) };
-    const publishing = multicast.enabled && cfg.processes.publisher === 'beside-books';
-    const shards = shardVenues(venues, cfg.processes.feeds);
-    const processes: ProcessSpec[] = shards.map((s, i) => ({ name: `feed-${i}`, role: 'feed', venues: s, bookDepth: cfg.depth, multicast: publishing ? multicast : null, dataDir }));
+    const plan = planProcesses(cfg, venues, dataDir, opts.multicast ?? (opts.replay ? true : cfg.multicast.enabled));
+    const processes = plan.processes;
+    const multicast = plan.multicast;
     const supervisor = new Supervisor({
       launcher: forkLauncher({
         ...opts.launcher,
@@ -111,15 +111,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
       processes,
       build,
       mode: opts.replay ? 'replay' : 'live',
-      policy: {
-        heartbeatMs: cfg.processes.heartbeatMs,
-        unresponsiveAfterMs: cfg.processes.unresponsiveAfterMs,
-        backoffInitialMs: cfg.processes.backoffInitialMs,
-        backoffMaxMs: cfg.processes.backoffMaxMs,
-        crashLoopCount: cfg.processes.crashLoopCount,
-        crashLoopWindowMs: cfg.processes.crashLoopWindowMs,
-        ...opts.policy,
-      },
+      policy: { ...plan.policy, ...opts.policy },
       config: (): ConfigView => ({ config: redactConfig({ ...opts.config, venues }), source: opts.configSource }),
       describeSymbol: (venue, symbol) => {
         const i = VENUES.get(venue)?.instrument(symbol);
@@ -135,7 +127,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
         }
       },
     });
-    say(`starting ${processes.length} feed process(es): ${processes.map((p) => `${p.name} [${p.venues.map((v) => v.venue).join(', ')}]`).join(', ')}${publishing ? `; multicast ${multicast.group}:${multicast.port} on ${multicast.interface}` : ''}`);
+    say(`starting ${processes.length} feed process(es): ${processes.map((p) => `${p.name} [${p.venues.map((v) => v.venue).join(', ')}]`).join(', ')}${multicast ? `; multicast ${multicast.group}:${multicast.port} on ${multicast.interface}` : ''}`);
     await supervisor.start();
     const renderer = ensureRenderer({ build: opts.buildRenderer ?? false, say });
     if (!renderer.ok) say(renderer.hint);

@@ -20,7 +20,8 @@ import { Peer } from '../../src-shared/contracts/rpc.ts';
 import type { Port } from '../../src-shared/contracts/rpc.ts';
 import type { VenueId } from '../../src-shared/model/market.ts';
 import { EngineService } from '../engine/services/engineService.ts';
-import type { EngineServiceOptions } from '../engine/services/engineService.ts';
+import type { EngineServiceOptions, EngineVenueConfig } from '../engine/services/engineService.ts';
+import { VENUES } from '../engine/venues/registry.ts';
 import { attachPublisher } from '../engine/publish/attachPublisher.ts';
 import type { AttachedPublisher } from '../engine/publish/attachPublisher.ts';
 import { VENUE_CHANNEL } from '../engine/publish/channelAddressing.ts';
@@ -61,10 +62,15 @@ function publisherConfig(mc: MulticastConfig, depth: number, venues: VenueId[], 
 export async function serveEngine(port: Port, payload: ProcessPayload, opts: ServeOptions = {}): Promise<EngineHost> {
   const build = buildId();
   const startedMs = Date.now();
-  const venues = payload.venues.map((v) => {
-    if (v.symbols === 'all') throw new Error(`${v.venue}: symbols "all" reached the feed process unresolved`);
-    return { venue: v.venue, symbols: v.symbols, ...(v.wsUrl !== undefined ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl !== undefined ? { restUrl: v.restUrl } : {}) };
-  });
+  // A configuration may name venues this build has no adapter for, or ask for "all" symbols,
+  // which no adapter can list yet: those are reported, not fatal (a crash would only loop).
+  const skipped: string[] = [];
+  const venues: EngineVenueConfig[] = [];
+  for (const v of payload.venues) {
+    if (!VENUES.has(v.venue)) skipped.push(`${v.venue}: this build has no adapter for it`);
+    else if (v.symbols === 'all') skipped.push(`${v.venue}: "all" symbols cannot be listed by this build yet; name the symbols in the configuration`);
+    else venues.push({ venue: v.venue, symbols: v.symbols, ...(v.wsUrl !== undefined ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl !== undefined ? { restUrl: v.restUrl } : {}) });
+  }
   const service = new EngineService({ venues, processName: payload.name, bookDepth: payload.bookDepth, mode: payload.mode, build, ...opts.service });
   let publisher: AttachedPublisher | null = null;
   let publisherError: string | null = null;
@@ -117,6 +123,7 @@ export async function serveEngine(port: Port, payload: ProcessPayload, opts: Ser
   });
 
   await service.start();
+  for (const why of skipped) peer.emit('feed.notice', { level: 'error', venue: null, symbol: null, message: `${payload.name} skipped ${why}`, tsMs: Date.now() });
   if (publisherError !== null) {
     peer.emit('feed.notice', { level: 'error', venue: null, symbol: null, message: `${payload.name}: multicast publisher not started: ${publisherError}`, tsMs: Date.now() });
   }

@@ -42,6 +42,8 @@ import type { ProcessPayload } from './processPayload.ts';
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
+  /** The host's own word for it where it has one (Electron: crashed, oom, killed, ...). */
+  reason?: string;
 }
 
 /** A started process, as the launcher hands it over. */
@@ -146,9 +148,10 @@ function key(venue: string, symbol: string): string {
 }
 
 function describeExit(e: ExitInfo): string {
-  if (e.signal) return `killed by ${e.signal}`;
-  if (e.code === 0) return 'exited with code 0 (unexpectedly)';
-  return `exited with code ${e.code}`;
+  const why = e.reason ? ` (${e.reason})` : '';
+  if (e.signal) return `killed by ${e.signal}${why}`;
+  if (e.code === 0) return `exited with code 0 (unexpectedly)${why}`;
+  return `exited with code ${e.code}${why}`;
 }
 
 interface ViewSub {
