@@ -9,15 +9,18 @@
  * Runs until SIGINT/SIGTERM (or --duration); exits 0 after a clean stop, 1 when the sockets
  * cannot be opened, 2 on bad usage.
  */
+import { networkInterfaces } from 'node:os';
 import { openReceiver, type MulticastReceiver } from '../engine/publish/receiver.ts';
+import { resolveInterface } from '../engine/publish/interfaceAddress.ts';
 import type { ReceiverEvent, ReceiverInstrumentView } from '../engine/publish/channelReceiver.ts';
 import { flagNumber, flagString, parseArgs, UsageError } from './args.ts';
 
-export const LISTEN_USAGE = `usage: depthdesk listen --group G --port P [--interface IP] [--json] [options]
+export const LISTEN_USAGE = `usage: depthdesk listen --group G --port P [--interface IF] [--json] [options]
   Join an OBMC/1 multicast channel and show every instrument's book state live.
   --group G            incremental multicast group of the channel (e.g. 239.192.0.1)
   --port P             its UDP port
-  --interface IP       IPv4 address of the interface to join on (default 127.0.0.1)
+  --interface IF       interface to join on: its IPv4 address, its name ("Ethernet 2", "eth0")
+                       or the desk's subnet (10.1.0.0/16); default 127.0.0.1 (docs/MULTICAST_DESK.md)
   --snapshot-group G   snapshot loop group (default: group + 1)
   --snapshot-port P    snapshot loop port (default: port + 1)
   --channel N          accept only this channelId (default: the first one seen)
@@ -54,7 +57,7 @@ function table(rx: MulticastReceiver, recent: string[]): string {
   const lines: string[] = [];
   lines.push(
     `OBMC channel ${c.channelId ?? '?'}  session ${c.sessionId ?? '?'}  ` +
-      `inc ${rx.incremental.group}:${rx.incremental.port} next seq ${c.incrementalNextSeq ?? '-'}  ` +
+      `on ${rx.interfaceAddress}  inc ${rx.incremental.group}:${rx.incremental.port} next seq ${c.incrementalNextSeq ?? '-'}  ` +
       `snap ${rx.snapshot.group}:${rx.snapshot.port} ${c.snapshotJoined ? 'joined' : 'left'}` +
       `${c.silent ? '  SILENT' : ''}${c.ended ? '  END OF SESSION' : ''}`,
   );
@@ -133,7 +136,9 @@ export async function listenCommand(argv: string[], io: ListenIo = { stdout: pro
     const snapPort = flagNumber(args, 'snapshot-port', 1, 65535);
     const channel = flagNumber(args, 'channel', 1, 65535);
     const snapGroup = flagString(args, 'snapshot-group');
-    config = { group, port, interface: flagString(args, 'interface') ?? '127.0.0.1' };
+    const iface = resolveInterface(flagString(args, 'interface') ?? '127.0.0.1', networkInterfaces());
+    if (!iface.ok) throw new UsageError(`--interface: ${iface.detail}`);
+    config = { group, port, interface: iface.address };
     if (snapGroup !== undefined) config.snapshotGroup = snapGroup;
     if (snapPort !== undefined) config.snapshotPort = snapPort;
     if (channel !== undefined) config.channelId = channel;

@@ -184,7 +184,8 @@ describe('OBMC publisher and receivers over loopback multicast', () => {
     let out = '';
     const abort = new AbortController();
     const running = listenCommand(
-      ['--group', ep.incremental.group, '--port', String(ep.incremental.port), '--interface', '127.0.0.1', '--json', '--interval', '100'],
+      // The interface by subnet, as a desk would name it (docs/MULTICAST_DESK.md): 127.0.0.1 here.
+      ['--group', ep.incremental.group, '--port', String(ep.incremental.port), '--interface', '127.0.0.0/8', '--json', '--interval', '100'],
       { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (out += s) }, signal: abort.signal },
     );
     await replay(pub);
@@ -294,6 +295,8 @@ describe('OBMC publisher and receivers over loopback multicast', () => {
     expect(err).toContain('--group and --port are required');
     expect(await listenCommand(['--group', '10.0.0.1', '--port', '47401'], io)).toBe(2);
     expect(err).toContain('not a usable IPv4 multicast address');
+    expect(await listenCommand(['--group', '239.192.74.1', '--port', '47401', '--interface', 'no such adapter'], io)).toBe(2);
+    expect(err).toContain('--interface: no interface named "no such adapter" with an IPv4 address (this host has ');
     expect(await listenCommand(['--group', '239.192.74.1', '--port', '47401', '--bogus'], io)).toBe(2);
     expect(err).toContain('unknown option --bogus');
   });
