@@ -109,6 +109,23 @@ function urlIs(url: string, hosts: readonly string[], paths: readonly string[]):
   return hosts.includes(u.hostname) && paths.includes(path);
 }
 
+/**
+ * The WebSocket URL of a connection: the venue's own, or an override. An override with a path is
+ * used as it is; a bare host (a local replay server, a proxy) gets the category's path, because
+ * spot and linear are told apart by the path alone (`/v5/public/spot`, `/v5/public/linear`).
+ */
+export function bybitConnectionUrl(override: string | undefined, venueUrl: string): string {
+  if (override === undefined) return venueUrl;
+  let u: URL;
+  try {
+    u = new URL(override);
+  } catch {
+    return override;
+  }
+  if (u.pathname !== '/' && u.pathname !== '') return override;
+  return `${u.protocol}//${u.host}${new URL(venueUrl).pathname}${u.search}`;
+}
+
 /** Mainnet and the documented testnet host. */
 const V5_HOSTS = ['stream.bybit.com', 'stream-testnet.bybit.com'];
 
@@ -155,7 +172,7 @@ function makeV5Spec(market: BybitMarket): VenueSpec {
     depthCap: DEFAULT_DEPTH,
     instrument: (s) => bybitInstrument(id, market, s),
     plan(venueSymbols: string[], url?: string): ConnectionPlan[] {
-      const base = url ?? wsUrl;
+      const base = bybitConnectionUrl(url, wsUrl);
       const plans: ConnectionPlan[] = [];
       let current: string[] = [];
       let chars = 0;
