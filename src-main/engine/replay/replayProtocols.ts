@@ -13,6 +13,9 @@ import { bitmexReplay } from '../venues/bitmex/bitmexReplay.ts';
 import { okxReplay } from '../venues/okx/okxReplay.ts';
 import { krakenReplay } from '../venues/kraken/krakenReplay.ts';
 import { krakenFuturesReplay } from '../venues/kraken/krakenFuturesReplay.ts';
+import { bybitSpot, bybitLinear } from '../venues/bybit/bybitSpec.ts';
+import { bybitReplay } from '../venues/bybit/bybitReplay.ts';
+import { coinbaseExchangeReplay, coinbaseReplay } from '../venues/coinbase/coinbaseReplay.ts';
 import type { ReplayProtocol } from './replayProtocol.ts';
 
 const FACTORIES: Partial<Record<VenueId, () => ReplayProtocol>> = {
@@ -29,6 +32,11 @@ const FACTORIES: Partial<Record<VenueId, () => ReplayProtocol>> = {
   // The Kraken spot recordings speak v1, served at the root (krakenReplay.ts).
   kraken: krakenReplay,
   'kraken-futures': krakenFuturesReplay,
+  // Bybit's legacy v2 feed is recordings-only (verify), so it has no replay server.
+  'bybit-spot': () => bybitReplay(bybitSpot, 'spot'),
+  'bybit-linear': () => bybitReplay(bybitLinear, 'linear'),
+  coinbase: coinbaseReplay,
+  'coinbase-exchange': coinbaseExchangeReplay,
 };
 
 /** The replay protocol of a venue, or undefined when nobody wrote it yet. */
