@@ -132,7 +132,9 @@ describe('EngineService over the engine contract', () => {
     await until(() => stats.some((s) => s.symbols.some((x) => x.symbol === 'MANAUSDT' && x.state === 'live' && x.counters.resyncs === 1)));
     const last = stats.at(-1)!;
     expect(last.venues.map((x) => x.venue)).toEqual(['binance-spot']);
-    expect(last.nbbo).toEqual([]);
+    // The process's NBBO (analytics/nbbo.ts) rides along with every stats frame and answers nbbo.get.
+    expect(last.nbbo.map((n) => n.instrument)).toEqual((await client.call('nbbo.get', {})).map((n) => n.instrument));
+    expect(last.nbbo.find((n) => n.instrument === 'MANA-USDT')?.bid?.venue).toBe('binance-spot');
   });
 
   it('manual resyncs take the REST queue at manual priority and end live; events.recent keeps the latest version of each', async () => {

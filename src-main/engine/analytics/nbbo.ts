@@ -13,8 +13,9 @@
  * - Crossed = best bid above best ask across venues; locked = equal.
  */
 import type { NbboView } from '../../../src-shared/contracts/engineApi.ts';
-import { parseScaledBig, requiredScale } from '../../../src-shared/model/decimal.ts';
+import { formatScaled, parseScaledBig, requiredScale } from '../../../src-shared/model/decimal.ts';
 import type { SyncState, VenueId } from '../../../src-shared/model/market.ts';
+import type { SymbolBook } from '../sync/symbolBook.ts';
 
 /** What the NBBO needs of one book (cheap to take from a SymbolBook or a SymbolStatus). */
 export interface NbboQuote {
@@ -29,6 +30,23 @@ export interface NbboQuote {
   bestBidSize: string | null;
   bestAsk: string | null;
   bestAskSize: string | null;
+}
+
+/** A book's top of book as an NBBO input (the exact mantissas rendered as decimal strings). */
+export function quoteOfBook(sb: SymbolBook): NbboQuote {
+  const b = sb.book;
+  const i = sb.instrument;
+  return {
+    venue: i.venue,
+    symbol: i.venueSymbol,
+    normalized: i.symbol,
+    quote: i.quote,
+    state: sb.state,
+    bestBid: b.bids.count ? formatScaled(b.bids.bestPrice(), b.priceScale) : null,
+    bestBidSize: b.bids.count ? formatScaled(b.bids.bestSize(), b.sizeScale) : null,
+    bestAsk: b.asks.count ? formatScaled(b.asks.bestPrice(), b.priceScale) : null,
+    bestAskSize: b.asks.count ? formatScaled(b.asks.bestSize(), b.sizeScale) : null,
+  };
 }
 
 /** Quote currencies a user may group into one "USD*" instrument. */

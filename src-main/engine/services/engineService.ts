@@ -52,6 +52,7 @@ import type { LiveContextHost } from '../feed/liveContext.ts';
 import { RestBudget } from '../feed/restBudget.ts';
 import { monotonicMs } from '../feed/wallClock.ts';
 import { bookView, symbolStatus, tradeView } from './statusViews.ts';
+import { computeNbbo, quoteOfBook } from '../analytics/nbbo.ts';
 
 export interface EngineVenueConfig {
   venue: VenueId;
@@ -375,6 +376,7 @@ export class EngineService {
         if (!Number.isFinite(p.depth) || p.depth < 1) throw new RpcError('bad-request', `depth must be a positive number (got ${p.depth})`);
         return this.bookView(sb, p.depth);
       },
+      'nbbo.get': (p) => computeNbbo([...this.books()].map(quoteOfBook), { groupQuotes: p.groupQuotes === true, nowMs: this.now() }),
       resync: (p) => ({ accepted: this.resync(p) }),
       'subscriptions.set': async (p) => ({ venue: p.venue, symbols: await this.setSubscriptions(p.venue, p.symbols) }),
       'view.subscribe': (p) => {
@@ -720,7 +722,8 @@ export class EngineService {
     const symbols: SymbolStatus[] = [];
     for (const sb of this.statsDirty) if (this.bookVenue.has(sb)) symbols.push(symbolStatus(sb, this.processName, nowMs));
     this.statsDirty.clear();
-    const frame: StatsFrame = { symbols, venues, nbbo: [], tsMs: nowMs };
+    // The whole NBBO of this process every frame: the supervisor keeps each process's last one.
+    const frame: StatsFrame = { symbols, venues, nbbo: computeNbbo([...this.books()].map(quoteOfBook), { nowMs }), tsMs: nowMs };
     this.emit('stats.frame', frame);
   }
 
