@@ -147,10 +147,10 @@ function key(venue: string, symbol: string): string {
   return `${venue}\u0000${symbol}`;
 }
 
-function describeExit(e: ExitInfo): string {
+function describeExit(e: ExitInfo, expected: boolean): string {
   const why = e.reason ? ` (${e.reason})` : '';
   if (e.signal) return `killed by ${e.signal}${why}`;
-  if (e.code === 0) return `exited with code 0 (unexpectedly)${why}`;
+  if (e.code === 0 && !expected) return `exited with code 0 (unexpectedly)${why}`;
   return `exited with code ${e.code}${why}`;
 }
 
@@ -444,7 +444,7 @@ export class Supervisor {
     m.peer = null;
     m.pid = null;
     const wasUp = m.state === 'running';
-    const why = [child === null ? 'did not start' : describeExit(e)];
+    const why = [child === null ? 'did not start' : describeExit(e, m.stopping || this.stopped)];
     if (m.closeReason && !m.closeReason.startsWith('exited') && m.closeReason !== 'IPC channel disconnected' && m.closeReason !== 'process exited') why.push(`reason: ${m.closeReason}`);
     const lastErr = [...m.stderrTail].reverse().find((l) => /error|exception|fatal|abort/i.test(l)) ?? m.stderrTail[m.stderrTail.length - 1];
     if (lastErr && !m.stopping) why.push(`stderr: ${lastErr.trim().slice(0, 300)}`);
