@@ -21,7 +21,8 @@ import { GATE_SNAPSHOT_DEPTH, GateSession } from './gateSession.ts';
 import { gateVenueSymbol, parseGateSymbol } from './gateSymbol.ts';
 
 export const GATE_SPOT_WS_URL = 'wss://api.gateio.ws/ws/v4/';
-export const GATE_FUTURES_WS_BASE = 'wss://fx-ws.gateio.ws/v4/ws';
+const GATE_SPOT_WS_BASE = 'wss://api.gateio.ws';
+const GATE_FUTURES_WS_BASE = 'wss://fx-ws.gateio.ws';
 export const GATE_REST_BASE = 'https://api.gateio.ws';
 
 /**
@@ -103,8 +104,11 @@ export const gate: VenueSpec = {
   },
   limits: {
     symbolsPerConnection: SYMBOLS_PER_CONNECTION,
-    // No documented control-frame rate in the sources read; 10/s matches the other venues' caps.
-    controlMessagesPerSecond: 10,
+    // No client-frame limit in the sources read. Gate takes one order-book subscription per
+    // frame, and the recorded cryptofeed sessions sent all of theirs (22 frames each) within the
+    // same second and were served (gate/cryptofeed_*, PROVENANCE.md): 50/s keeps a
+    // connection's subscriptions in one burst.
+    controlMessagesPerSecond: 50,
     connectionLifetimeMs: 0,
     // Diffs only on change, no heartbeat on the channel: quiet pairs can be silent for a while.
     staleAfterMs: 60_000,
@@ -125,10 +129,11 @@ export const gate: VenueSpec = {
       }
     }
     const plans: ConnectionPlan[] = [];
-    chunk(spot, SYMBOLS_PER_CONNECTION).forEach((syms, i) => plans.push({ id: `gate#spot${i}`, url: wsUrl ?? GATE_SPOT_WS_URL, venueSymbols: syms }));
+    // A base URL override (a local replay server) keeps each market's own path.
+    chunk(spot, SYMBOLS_PER_CONNECTION).forEach((syms, i) => plans.push({ id: `gate#spot${i}`, url: `${wsUrl ?? GATE_SPOT_WS_BASE}/ws/v4/`, venueSymbols: syms }));
     for (const [settle, list] of futures) {
       chunk(list, SYMBOLS_PER_CONNECTION).forEach((syms, i) =>
-        plans.push({ id: `gate#${settle}${i}`, url: wsUrl ?? `${GATE_FUTURES_WS_BASE}/${settle}`, venueSymbols: syms }),
+        plans.push({ id: `gate#${settle}${i}`, url: `${wsUrl ?? GATE_FUTURES_WS_BASE}/v4/ws/${settle}`, venueSymbols: syms }),
       );
     }
     return plans;
