@@ -33,9 +33,10 @@ export function kucoinBulletFromBody(body: string, connectId: string): KucoinBul
   }
   if (b?.code !== '200000') return { ok: false, code: 'venue', message: `bullet-public code ${b?.code ?? '?'}: ${b?.msg ?? ''}` };
   const token = b.data?.token;
-  const server = b.data?.instanceServers?.find((s) => typeof s.endpoint === 'string' && s.endpoint.startsWith('wss://'));
+  // KuCoin hands out wss:// servers; a local replay server answers with its own ws:// endpoint.
+  const server = b.data?.instanceServers?.find((s) => typeof s.endpoint === 'string' && /^wss?:\/\//.test(s.endpoint));
   if (typeof token !== 'string' || token === '' || server?.endpoint === undefined) {
-    return { ok: false, code: 'body', message: 'bullet-public gave no token or no wss instance server' };
+    return { ok: false, code: 'body', message: 'bullet-public gave no token or no WebSocket instance server' };
   }
   const url = new URL(server.endpoint);
   url.searchParams.set('token', token);

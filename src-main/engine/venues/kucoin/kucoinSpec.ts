@@ -97,8 +97,9 @@ export const kucoin: VenueSpec = {
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[] {
     return chunk(venueSymbols.map((s) => s.toUpperCase()), SYMBOLS_PER_CONNECTION).map((syms, i) => ({
       id: `kucoin#${i}`,
-      // Live: replaced by the bullet-public URL (fetchKucoinBullet) right before connecting.
-      url: wsUrl ?? KUCOIN_WS_URL,
+      // Live: replaced by the bullet-public URL (fetchKucoinBullet) right before connecting; a
+      // base URL override (a local replay server) gets the push path appended.
+      url: wsUrl !== undefined ? `${wsUrl}/endpoint` : KUCOIN_WS_URL,
       venueSymbols: syms,
     }));
   },
