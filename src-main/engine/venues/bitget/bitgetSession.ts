@@ -93,6 +93,17 @@ interface BookState {
 
 const BOOK_CHANNELS = new Set(['books']);
 
+/**
+ * The original-text memory of each book a session keeps, so that a local replay server can cut a
+ * snapshot frame whose strings (and so whose checksum) are the exchange's (bitgetReplay.ts).
+ */
+const LEVEL_TEXT = new WeakMap<SymbolBook, BitgetLevelText>();
+
+/** The original-text memory of a book kept by a Bitget session, if any. */
+export function bitgetLevelTextOf(sb: SymbolBook): BitgetLevelText | undefined {
+  return LEVEL_TEXT.get(sb);
+}
+
 export class BitgetSession implements VenueSession {
   private readonly ctx: SessionContext;
   private readonly plan: ConnectionPlan;
@@ -129,6 +140,7 @@ export class BitgetSession implements VenueSession {
     if (st === undefined) {
       st = { text: new BitgetLevelText(), arg: bitgetWireArg(sb.symbol, this.dialect), channel: 'books', lastUpdateRaw: '' };
       this.states.set(sb.symbol, st);
+      LEVEL_TEXT.set(sb, st.text);
     }
     if (arg?.instType !== undefined && arg.instId !== undefined) st.arg = { instType: arg.instType.toUpperCase(), instId: arg.instId };
     if (arg?.channel !== undefined) st.channel = arg.channel;

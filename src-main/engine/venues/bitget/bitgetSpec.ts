@@ -90,7 +90,8 @@ export const bitget: VenueSpec = {
       const { instId, suffix } = splitBitgetSymbol(s);
       return instId + suffix;
     });
-    return chunk(syms, SYMBOLS_PER_CONNECTION).map((group, i) => ({ id: `bitget#${i}`, url: wsUrl ?? BITGET_WS_URL, venueSymbols: group }));
+    // A base URL override (a local replay server) gets the v2 public path appended.
+    return chunk(syms, SYMBOLS_PER_CONNECTION).map((group, i) => ({ id: `bitget#${i}`, url: wsUrl !== undefined ? `${wsUrl}/v2/ws/public` : BITGET_WS_URL, venueSymbols: group }));
   },
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {
     return new BitgetSession(ctx, plan);
