@@ -91,7 +91,8 @@ export const bitfinex: VenueSpec = {
   depthCap: BITFINEX_BOOK_LEN,
   instrument: bitfinexInstrument,
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[] {
-    return chunk(venueSymbols, SYMBOLS_PER_CONNECTION).map((syms, i) => ({ id: `bitfinex#${i}`, url: wsUrl ?? BITFINEX_WS_URL, venueSymbols: syms }));
+    // A base URL override (a local replay server) gets the /ws/2 path appended.
+    return chunk(venueSymbols, SYMBOLS_PER_CONNECTION).map((syms, i) => ({ id: `bitfinex#${i}`, url: wsUrl !== undefined ? `${wsUrl}/ws/2` : BITFINEX_WS_URL, venueSymbols: syms }));
   },
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {
     return new BitfinexSession(ctx, plan);
