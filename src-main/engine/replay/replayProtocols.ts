@@ -13,6 +13,10 @@ import { bitmexReplay } from '../venues/bitmex/bitmexReplay.ts';
 import { okxReplay } from '../venues/okx/okxReplay.ts';
 import { krakenReplay } from '../venues/kraken/krakenReplay.ts';
 import { krakenFuturesReplay } from '../venues/kraken/krakenFuturesReplay.ts';
+import { bitgetReplay } from '../venues/bitget/bitgetReplay.ts';
+import { gateReplay } from '../venues/gate/gateReplay.ts';
+import { kucoinReplay } from '../venues/kucoin/kucoinReplay.ts';
+import { bitfinexReplay } from '../venues/bitfinex/bitfinexReplay.ts';
 import { bybitSpot, bybitLinear } from '../venues/bybit/bybitSpec.ts';
 import { bybitReplay } from '../venues/bybit/bybitReplay.ts';
 import { coinbaseExchangeReplay, coinbaseReplay } from '../venues/coinbase/coinbaseReplay.ts';
@@ -32,6 +36,11 @@ const FACTORIES: Partial<Record<VenueId, () => ReplayProtocol>> = {
   // The Kraken spot recordings speak v1, served at the root (krakenReplay.ts).
   kraken: krakenReplay,
   'kraken-futures': krakenFuturesReplay,
+  // The only Bitget recording speaks v1.
+  bitget: () => bitgetReplay('v1'),
+  gate: gateReplay,
+  kucoin: kucoinReplay,
+  bitfinex: bitfinexReplay,
   // Bybit's legacy v2 feed is recordings-only (verify), so it has no replay server.
   'bybit-spot': () => bybitReplay(bybitSpot, 'spot'),
   'bybit-linear': () => bybitReplay(bybitLinear, 'linear'),
