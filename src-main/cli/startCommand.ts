@@ -8,31 +8,64 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { CONFIG_FILE_ENV } from '../hosts/config.ts';
+import { replayableVenues } from '../engine/replay/replayProtocols.ts';
 import { appRoot } from '../hosts/buildInfo.ts';
 import { BUILD_COMMAND } from '../hosts/consoleAssets.ts';
 import { runServe, serveUntilSignal, SERVE_USAGE } from './serveCommand.ts';
 
 export const START_USAGE = `usage: depthdesk start [serve options]
   Opens the Electron console when Electron can run here; otherwise starts the headless console
-  (depthdesk serve) and prints its URL.
+  (depthdesk serve) and prints its URL. Headless without --config, DEPTHDESK_CONFIG or --replay,
+  it replays one recording per venue from the recordings folder (DEPTHDESK_DATA, ../shared/data).
 ${SERVE_USAGE.split('\n').slice(1).join('\n')}`;
+
+/**
+ * What the headless console replays when `start` gets neither a configuration nor recordings: one
+ * capture per venue from the recordings folder, the longest ones, so that a machine without
+ * internet access (CI, this project's build machines) still shows live, exact books. A venue whose
+ * replay protocol is not registered in this build is left out.
+ */
+export const DEMO_RECORDINGS: { venue: string; rel: string }[] = [
+  { venue: 'binance-spot', rel: 'binance/spot_BTCUSDT_2024-08-08T2354Z_10min.hftbacktest.ndjson.gz' },
+  { venue: 'binance-usdm', rel: 'binance/usdm_BTCUSDT_2024-07-18T2357Z_8min.hftbacktest.ndjson.gz' },
+  { venue: 'binance-coinm', rel: 'binance/coinm_BTCUSD_PERP_2024-08-08T2354Z_11min.hftbacktest.ndjson.gz' },
+  { venue: 'okx', rel: 'okx/cryptofeed_books-l2-tbt_2022-02-27.ndjson' },
+  { venue: 'kraken', rel: 'kraken/cryptofeed_v1_book1000_XBTUSD+9pairs_2021-04-05_120s.ndjson' },
+];
+
+/** The recordings folder (DEPTHDESK_DATA, else ../shared/data beside the checkout). */
+export function recordingsDir(root: string = appRoot, env: NodeJS.ProcessEnv = process.env): string {
+  return env['DEPTHDESK_DATA'] ?? resolve(root, '../shared/data');
+}
+
+/** `start` arguments with the demo replay added when no configuration and no recordings are given. */
+export function withDemoReplay(argv: string[], say: (l: string) => void, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (argv.some((a) => a === '--config' || a.startsWith('--config=') || a === '--replay') || env[CONFIG_FILE_ENV]) return argv;
+  const dir = recordingsDir(appRoot, env);
+  const replayable = new Set<string>(replayableVenues());
+  const files = DEMO_RECORDINGS.filter((r) => replayable.has(r.venue)).map((r) => join(dir, r.rel)).filter((f) => existsSync(f));
+  if (files.length === 0) return argv;
+  say(`no configuration given: replaying ${files.length} recording(s) from ${relative(process.cwd(), dir) || dir} (pass --config FILE for the live venues, docs/CONFIG.md)`);
+  return [...argv, '--replay', ...files];
+}
 
 export type ElectronCheck = { ok: true; binary: string } | { ok: false; why: string };
 
 /** Where the Electron binary is, or why it cannot run here. */
 export function findElectron(root: string = appRoot, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): ElectronCheck {
   const pkg = join(root, 'node_modules/electron');
-  if (!existsSync(pkg)) return { ok: false, why: 'the electron package is not installed (npm ci)' };
+  if (!existsSync(pkg)) return { ok: false, why: 'the electron package is not installed; run npm ci' };
   const pathFile = join(pkg, 'path.txt');
   const rel = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : undefined;
   let binary: string | undefined;
   if (env['ELECTRON_OVERRIDE_DIST_PATH']) binary = join(env['ELECTRON_OVERRIDE_DIST_PATH'], rel ?? (platform === 'win32' ? 'electron.exe' : 'electron'));
   else if (rel !== undefined) binary = join(pkg, 'dist', rel);
   if (binary === undefined || !existsSync(binary)) {
-    return { ok: false, why: 'no Electron binary in node_modules/electron/dist (it is downloaded from GitHub on first use)' };
+    return { ok: false, why: 'no Electron binary in node_modules/electron/dist, which is downloaded from GitHub on first use' };
   }
-  if (platform === 'linux' && !env['DISPLAY'] && !env['WAYLAND_DISPLAY']) return { ok: false, why: 'no display (DISPLAY/WAYLAND_DISPLAY unset)' };
+  if (platform === 'linux' && !env['DISPLAY'] && !env['WAYLAND_DISPLAY']) return { ok: false, why: 'no display: DISPLAY and WAYLAND_DISPLAY are unset' };
   return { ok: true, binary };
 }
 
@@ -52,6 +85,6 @@ export async function startCommand(argv: string[]): Promise<number> {
     return await new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
   }
   say(`Electron cannot run here (${electron.why}); starting the headless console instead.`);
-  const c = await runServe(argv, say);
+  const c = await runServe(withDemoReplay(argv, say), say);
   return serveUntilSignal(c, say);
 }

@@ -123,10 +123,20 @@ describe('npx depthdesk serve --replay', () => {
 
   it('depthdesk start without an Electron binary says so in one line and serves headless', async () => {
     const s = await launch('start', ['--port', '0', '--no-build', '--no-multicast', '--replay', dataPath(RECORDINGS[0]!.rel)]);
-    expect(s.lines[0]).toMatch(/^Electron cannot run here \((no Electron binary in node_modules\/electron\/dist|no display)[^)]*\)?\)?; starting the headless console instead\.$/);
+    expect(s.lines[0]).toMatch(/^Electron cannot run here \((no Electron binary in node_modules\/electron\/dist|no display)[^)]*\); starting the headless console instead\.$/);
     expect(s.lines.filter((l) => l.startsWith('Electron cannot run here'))).toHaveLength(1);
     const st = await get<EngineStatus>(s, '/api/status');
     expect(st.symbols.length).toBeGreaterThan(0);
+    s.proc.kill('SIGINT');
+    expect(await s.exited).toBe(0);
+  });
+
+  it('depthdesk start with no configuration replays one recording per venue from the recordings folder', async () => {
+    const s = await launch('start', ['--port', '0', '--no-build', '--no-multicast']);
+    expect(s.lines[1]).toMatch(/^no configuration given: replaying \d+ recording\(s\) from .+ \(pass --config FILE for the live venues, docs\/CONFIG\.md\)$/);
+    const st = await get<EngineStatus>(s, '/api/status');
+    expect(st.mode).toBe('replay');
+    expect(new Set(st.symbols.map((x) => x.venue)).has('binance-spot')).toBe(true);
     s.proc.kill('SIGINT');
     expect(await s.exited).toBe(0);
   });
