@@ -12,7 +12,10 @@
  *   through the same throttle as every other frame we send.
  * - Frames we send are throttled to `controlMessagesPerSecond` (Binance spot: 5 incoming messages
  *   per second per connection, PING/PONG included; over it the venue disconnects). One slot per
- *   second is left for the automatic pongs we cannot schedule.
+ *   second is left for the automatic pongs we cannot schedule. A fractional rate is an hourly
+ *   operation limit (OKX 480 subscribe/unsubscribe ops per hour = 0.133/s, Bitget 240/h): it is
+ *   counted over a sliding hour, so bursts up to the hourly budget go out at once, and keepalive
+ *   frames and probes, which are not subscription ops, are neither queued nor counted.
  * - Stale: no frame for `staleAfterMs` -> tell the owner (books flagged stale), send a WebSocket
  *   ping as a probe; no pong and no frame within `probeTimeoutMs` -> drop the socket and reconnect.
  *   A pong without data means the socket is alive and the venue is quiet: books stay flagged until
@@ -118,7 +121,12 @@ export class WsConnection {
   private readonly opts: WsConnectionOptions;
   private readonly nowMs: () => number;
   private readonly random: () => number;
-  private readonly perSecond: number;
+  /** Throttle window: 1 s for per-second limits, 1 h for hourly op limits (fractional rates), plus a margin. */
+  private readonly windowMs: number;
+  /** Frames allowed per window. */
+  private readonly perWindow: number;
+  /** The venue limit is per second (pings and keepalives count), not an hourly op budget. */
+  private readonly perSecondLimit: boolean;
   private readonly probeTimeoutMs: number;
   private ws: WebSocket | undefined;
   private attempt = 0;
@@ -144,8 +152,13 @@ export class WsConnection {
     this.url = opts.url;
     this.nowMs = opts.nowMs ?? monotonicMs;
     this.random = opts.random ?? Math.random;
-    // Leave one slot per second for the pongs `ws` sends on its own.
-    this.perSecond = Math.max(1, opts.controlMessagesPerSecond - 1);
+    const rate = opts.controlMessagesPerSecond;
+    // 5 % more than the venue's window: frames sent a full window apart can arrive closer together
+    // (network jitter), and the venue counts arrivals.
+    this.windowMs = (rate >= 1 ? 1000 : 3_600_000) * 1.05;
+    // Per-second limits count the pongs `ws` sends on its own: leave one slot for them.
+    this.perSecondLimit = rate >= 1;
+    this.perWindow = rate >= 1 ? Math.max(1, Math.floor(rate) - 1) : Math.max(1, Math.floor(rate * 3600));
     this.probeTimeoutMs = opts.probeTimeoutMs ?? Math.min(10_000, Math.max(1, Math.floor(opts.staleAfterMs / 2)));
   }
 
@@ -156,6 +169,11 @@ export class WsConnection {
 
   isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /** Frames waiting for the throttle. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   /** Queue a text frame; sent in order, no faster than the venue's control-message limit. */
@@ -355,7 +373,7 @@ export class WsConnection {
     }
     this.probing = true;
     this.counters.probes++;
-    this.logSend(now);
+    if (this.perSecondLimit) this.logSend(now);
     ws.ping();
     this.armStale(this.probeTimeoutMs);
   }
@@ -364,21 +382,32 @@ export class WsConnection {
     this.clear('keepalive');
     const k = this.keepalive;
     if (k === undefined || this.state !== 'open') return;
-    this.timers.keepalive = setInterval(() => this.send(k.frame()), k.intervalMs);
+    this.timers.keepalive = setInterval(() => this.sendKeepalive(k.frame()), k.intervalMs);
+  }
+
+  /** Keepalives share per-second limits; hourly op limits do not count them (they are not ops). */
+  private sendKeepalive(frame: string): void {
+    if (this.perSecondLimit) {
+      this.send(frame);
+      return;
+    }
+    if (this.state !== 'open' || this.ws === undefined) return;
+    this.counters.framesSent++;
+    this.ws.send(frame);
   }
 
   private logSend(now: number): void {
     this.sendLog.push(now);
-    if (this.sendLog.length > SEND_LOG_KEPT) this.sendLog.shift();
+    if (this.sendLog.length > Math.max(SEND_LOG_KEPT, this.perWindow + 1)) this.sendLog.shift();
   }
 
-  /** Frames sent within the last second (throttle window). */
-  private sentInLastSecond(now: number): { count: number; oldest: number } {
+  /** Frames sent within the throttle window. */
+  private sentInWindow(now: number): { count: number; oldest: number } {
     let count = 0;
     let oldest = now;
     for (let i = this.sendLog.length - 1; i >= 0; i--) {
       const t = this.sendLog[i]!;
-      if (t <= now - 1000) break;
+      if (t <= now - this.windowMs) break;
       count++;
       oldest = t;
     }
@@ -391,12 +420,12 @@ export class WsConnection {
     if (this.state !== 'open' || ws === undefined) return;
     while (this.queue.length > 0) {
       const now = this.nowMs();
-      const { count, oldest } = this.sentInLastSecond(now);
-      if (count >= this.perSecond) {
+      const { count, oldest } = this.sentInWindow(now);
+      if (count >= this.perWindow) {
         this.timers.flush = setTimeout(() => {
           this.timers.flush = undefined;
           this.flush();
-        }, Math.max(1, oldest + 1000 - now + 1));
+        }, Math.max(1, oldest + this.windowMs - now + 1));
         return;
       }
       const frame = this.queue.shift()!;

@@ -101,6 +101,32 @@ describe('WsConnection', () => {
     expect(s.clients()[0]!.open).toBe(true);
   });
 
+  it('a fractional rate is an hourly op budget (OKX 480/h): the budget goes out at once, the rest waits; keepalives do not count', async () => {
+    const s = await startServer();
+    const { conn, seen } = connect(`${s.wsUrl}/stream`, { controlMessagesPerSecond: 3 / 3600 });
+    await until(() => conn.isOpen());
+    // Slower than this replay's own 5/s inbound limit (it is Binance's server).
+    conn.setKeepalive({ intervalMs: 300, frame: () => '{"method":"LIST_SUBSCRIPTIONS","id":0}' });
+    await until(() => seen.frames.filter((f) => f.endsWith('"id":0}')).length >= 2);
+    for (let id = 1; id <= 5; id++) conn.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['nknusdt@bookTicker'], id }));
+    expect(conn.queued).toBe(2);
+    await until(() => seen.frames.filter((f) => f.startsWith('{"result":null')).length === 3);
+    expect(conn.sendLog).toHaveLength(3);
+    expect(conn.queued).toBe(2);
+    expect(conn.counters.reconnects).toBe(0);
+  });
+
+  it('keepalive frames from the session share a per-second limit', async () => {
+    const s = await startServer();
+    const { conn, seen } = connect(`${s.wsUrl}/stream`);
+    await until(() => conn.isOpen());
+    conn.setKeepalive({ intervalMs: 10, frame: () => '{"method":"LIST_SUBSCRIPTIONS","id":0}' });
+    await until(() => seen.frames.length >= 6);
+    const log = conn.sendLog;
+    for (let i = 0; i + 4 < log.length; i++) expect(log[i + 4]! - log[i]!).toBeGreaterThanOrEqual(1000);
+    expect(s.clients()[0]!.open).toBe(true);
+  });
+
   it('the limit is real: a client that sends 7 frames at once is disconnected by the venue (1008)', async () => {
     const s = await startServer();
     const ws = new WebSocket(`${s.wsUrl}/stream`);
