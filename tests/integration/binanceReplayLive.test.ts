@@ -29,9 +29,20 @@ function expectAllExact(run: LiveReplay): void {
 
 describe('Binance replay -> live engine', () => {
   it('cryptofeed_spot_10sym: all 10 symbols go live on one connection, 0 gaps, every cross-check passes, books exact', async () => {
-    r = await liveReplay('binance/cryptofeed_spot_10sym_2021-04-05_120s.ndjson');
+    let onBook = 0;
+    let onTrade = 0;
+    r = await liveReplay('binance/cryptofeed_spot_10sym_2021-04-05_120s.ndjson', {
+      before: (svc) => {
+        svc.onBook(() => onBook++);
+        svc.onTrade(() => onTrade++);
+      },
+    });
     await quiescent(r);
     const books = [...r.svc.books()];
+    // The hot-path hooks fire once per applied book message and once per trade.
+    expect(onBook).toBe(books.reduce((n, b) => n + b.counters.applied, 0));
+    expect(onTrade).toBe(books.reduce((n, b) => n + b.counters.trades, 0));
+    expect(onTrade).toBe(1240);
     expect(books.map((b) => b.symbol).sort()).toEqual(['AXSBNB', 'BTCAUD', 'BTCSTUSDT', 'DENTUSDT', 'ETHBRL', 'MANAUSDT', 'NEOUSDC', 'QTUMETH', 'RENBTCETH', 'ZILUSDT']);
     expect(r.svc.connections('binance-spot')).toHaveLength(1);
     let crossChecks = 0;

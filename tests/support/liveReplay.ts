@@ -34,6 +34,8 @@ export interface LiveReplayOptions {
   timing?: Partial<FeedTiming>;
   server?: ReplayPlanOptions['server'];
   seed?: number;
+  /** Called with the service before it starts (attach hot-path listeners). */
+  before?(svc: EngineService): void;
 }
 
 /** Short, test-only timing: fast reconnects; staleness off unless a test turns it on. */
@@ -64,6 +66,7 @@ export async function liveReplay(rel: string, opts: LiveReplayOptions = {}): Pro
   svc.on('feed.transition', (e) => transitions.push(e));
   svc.on('feed.resync', (e) => resyncs.push(e));
   svc.on('feed.notice', (e) => notices.push(e));
+  opts.before?.(svc);
   await svc.start();
   return {
     plan,
