@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
 import { bitfinex, bitfinexInstrument } from '../../../src-main/engine/venues/bitfinex/bitfinexSpec.ts';
 import { BITFINEX_OB_CHECKSUM, BITFINEX_SEQ_ALL } from '../../../src-main/engine/venues/bitfinex/bitfinexSession.ts';
+import { bitfinexReplay } from '../../../src-main/engine/venues/bitfinex/bitfinexReplay.ts';
 import { venueForUrl } from '../../../src-main/engine/venues/registry.ts';
 import { dataPath } from '../../support/data.ts';
 import { sessionHarness } from '../../support/sessionHarness.ts';
@@ -85,5 +86,32 @@ describe('bitfinexInstrument', () => {
     expect(venueForUrl('wss://api.bitfinex.com/ws/2')?.id).toBe('bitfinex');
     expect(venueForUrl('wss://api-pub.bitfinex.com/ws/2')?.id).toBe('bitfinex');
     expect(bitfinex.plan(Array.from({ length: 13 }, (_, i) => `tA${i}USD`)).map((p) => p.venueSymbols.length)).toEqual([12, 1]);
+  });
+});
+
+describe('Bitfinex replay protocol', () => {
+  it('answers subscriptions with the recorded chanIds and renumbers the trailing sequence of every frame shape', async () => {
+    const p = bitfinexReplay();
+    const frames = await recordedFrames();
+    const recordedSubscribed = frames.filter((f) => f.includes('"event":"subscribed"'));
+    for (const f of frames) p.topicOf(f);
+    // Every recorded `subscribed` answer is given again, field for field, to the same request.
+    for (const f of recordedSubscribed) {
+      const e = JSON.parse(f) as { channel: string; symbol: string };
+      const r = p.clientFrame(JSON.stringify({ event: 'subscribe', channel: e.channel, symbol: e.symbol }), [], 1);
+      expect(JSON.parse(r.replies![0]!)).toEqual(JSON.parse(f));
+      expect(r.subscribe).toEqual([{ symbol: e.symbol, channel: e.channel }]);
+    }
+    const bookChan = (JSON.parse(recordedSubscribed.find((f) => f.includes('"channel":"book"'))!) as { chanId: number }).chanId;
+    const book = frames.find((f) => f.startsWith(`[${bookChan},[`) && !f.startsWith(`[${bookChan},[[`))!;
+    const hb = frames.find((f) => f.includes('"hb"'))!;
+    expect(p.topicOf(book)?.channel).toBe('book');
+    expect(p.sequenceFrame!(book, 7)).toBe(book.replace(/,\d+\]$/, ',7]'));
+    expect(p.sequenceFrame!(hb, 8)).toBe(hb.replace(/,\d+\]$/, ',8]'));
+    expect(p.sequenceFrame!('[5,"cs",-1504501796,41]', 9)).toBe('[5,"cs",-1504501796,9]');
+    // Without SEQ_ALL a checksum frame carries no number: nothing to rewrite.
+    expect(p.sequenceFrame!('[5,"cs",-1504501796]', 9)).toBeUndefined();
+    expect(p.sequenceFrame!('{"event":"info","version":2}', 9)).toBeUndefined();
+    expect(p.clientFrame('{"event":"subscribe","channel":"book","symbol":"tNOPE"}', [], 1).replies).toEqual(['{"event":"error","msg":"symbol: invalid","code":10300,"channel":"book","symbol":"tNOPE"}']);
   });
 });

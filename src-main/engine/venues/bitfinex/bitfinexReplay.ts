@@ -4,24 +4,22 @@
  * Docs followed (venues.md section 14.3, bitfinexSession.ts):
  * - `{"event":"conf","flags":N}` -> `{"event":"conf","status":"OK","flags":N}`;
  *   `{"event":"subscribe","channel","symbol",...}` -> `{"event":"subscribed","channel","chanId",
- *   "symbol",...}` or `{"event":"error","msg","code":10300}`; `{"event":"unsubscribe","chanId"}`
- *   -> `{"event":"unsubscribed","status":"OK","chanId"}`; `{"event":"ping","cid"}` ->
- *   `{"event":"pong","cid","ts"}`.
+ *   "symbol",...}` then the channel's snapshot, or `{"event":"error","msg","code":10300}`;
+ *   `{"event":"unsubscribe","chanId"}` -> `{"event":"unsubscribed","status":"OK","chanId"}`;
+ *   `{"event":"ping","cid"}` -> `{"event":"pong","cid","ts"}`.
+ * - With SEQ_ALL every frame ends with one sequence number per connection ([chan, payload, SEQ],
+ *   [chan,"hb",SEQ], [chan,"cs",CHECKSUM,SEQ], [chan,"te",TRADE,SEQ]).
  *
  * Two things about this venue shape the replay:
  * - Data frames do not name their symbol, only a chanId announced by a `subscribed` event. The
  *   protocol learns chanId -> (symbol, channel) from the recorded events as the server reads the
- *   recording (topicOf is called in recording order), which is the one state it keeps.
- * - With SEQ_ALL the recorded sequence numbers form one chain over every frame of the recorded
- *   connection (tickers and heartbeats included). A client that got only its subscribed channels
- *   would see holes, so every client receives the whole recorded connection, events included,
- *   from the moment it connects; the recorded `subscribed` events map its channels exactly as they
- *   were. Subscribing answers with the recorded chanId; unsubscribing stops nothing (the chain
- *   must stay whole) and the session ignores an unsubscribed chanId. A client resubscribing
- *   mid-stream gets a snapshot frame cut from the reference book; the chain has no free number
- *   for it, so it carries none (the session accepts a frame without one and says so once). The
- *   engine's own first subscriptions usually reach the server after the recorded `subscribed`
- *   events have gone by; they get the same answer, a snapshot equal to the book the client holds.
+ *   recording (topicOf runs over it in recording order): the one piece of state it keeps. A
+ *   subscription is answered with the recorded chanId, so recorded frames need no rewriting.
+ * - The recorded sequence numbers count every channel of the recorder's connection (tickers
+ *   too). A client subscribed to fewer channels gets them renumbered per socket by the server
+ *   (`sequenceFrame`, written before fault injection: a frame lost in transit still leaves a
+ *   hole), and a snapshot cut for a client that subscribes mid-stream takes the next number, as
+ *   Bitfinex's own snapshot after a subscribe does.
  */
 import type { ClientFrameResult, ReplayProtocol, ReplayTopic } from '../../replay/replayProtocol.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -30,22 +28,17 @@ import { bitfinexNumberText } from './bitfinexChecksum.ts';
 interface Channel {
   symbol: string;
   channel: string;
-  /** The recorded `subscribed` event's fields beyond chanId (prec, freq, len, pair...). */
+  /** The recorded `subscribed` event (prec, freq, len, pair...), answered again on subscribe. */
   event: Record<string, unknown>;
 }
 
-/** Topic of connection-level events (info, conf) of the recording. */
-const CONNECTION: ReplayTopic = { symbol: '', channel: 'connection' };
+/** The trailing SEQ_ALL number of a frame: after a payload, "hb", or a checksum. */
+const TRAILING_SEQ = /(\]|"hb"|"cs",-?\d+),\d+\]$/;
 
 export function bitfinexReplay(): ReplayProtocol {
   const byChan = new Map<string, Channel>();
   /** `${symbol}|${channel}` -> chanId as recorded. */
   const chanOf = new Map<string, string>();
-  const topics = new Map<string, ReplayTopic>();
-  const note = (t: ReplayTopic): ReplayTopic => {
-    topics.set(`${t.symbol}|${t.channel}`, t);
-    return t;
-  };
 
   return {
     venue: 'bitfinex',
@@ -53,8 +46,9 @@ export function bitfinexReplay(): ReplayProtocol {
       if (raw.startsWith('[')) {
         const chan = /^\[(\d+),/.exec(raw)?.[1];
         const ch = chan === undefined ? undefined : byChan.get(chan);
-        return ch === undefined ? note(CONNECTION) : note({ symbol: ch.symbol, channel: ch.channel });
+        return ch === undefined ? undefined : { symbol: ch.symbol, channel: ch.channel };
       }
+      // Events are answered by clientFrame, not replayed; `subscribed` ones teach the chanIds.
       let e: Record<string, unknown>;
       try {
         e = JSON.parse(raw) as Record<string, unknown>;
@@ -63,18 +57,15 @@ export function bitfinexReplay(): ReplayProtocol {
       }
       if (e['event'] === 'subscribed' && typeof e['symbol'] === 'string' && typeof e['channel'] === 'string' && e['chanId'] !== undefined) {
         const chan = String(e['chanId']);
-        const c: Channel = { symbol: e['symbol'], channel: e['channel'], event: e };
-        byChan.set(chan, c);
-        chanOf.set(`${c.symbol}|${c.channel}`, chan);
-        return note({ symbol: c.symbol, channel: c.channel });
+        byChan.set(chan, { symbol: e['symbol'], channel: e['channel'], event: e });
+        chanOf.set(`${e['symbol']}|${e['channel']}`, chan);
       }
-      return note(CONNECTION);
+      return undefined;
     },
     isBookChannel: (channel) => channel === 'book',
     connect(url: URL) {
-      if (url.pathname !== '/ws/2' && url.pathname !== '/ws/2/') return { refuse: { status: 404, message: `Bitfinex serves /ws/2, not ${url.pathname}` } };
-      // The whole recorded connection: the SEQ_ALL chain covers every frame of it.
-      return { topics: [...topics.values()] };
+      if (url.pathname === '/ws/2' || url.pathname === '/ws/2/') return { topics: [] };
+      return { refuse: { status: 404, message: `Bitfinex serves /ws/2, not ${url.pathname}` } };
     },
     clientFrame(raw: string): ClientFrameResult {
       let m: Record<string, unknown>;
@@ -93,11 +84,13 @@ export function bitfinexReplay(): ReplayProtocol {
           const channel = String(m['channel'] ?? '');
           const chan = chanOf.get(`${symbol}|${channel}`);
           if (chan === undefined) return { replies: [JSON.stringify({ event: 'error', msg: 'symbol: invalid', code: 10300, channel, symbol })] };
-          const recorded = byChan.get(chan)!.event;
-          return { subscribe: [{ symbol, channel }], replies: [JSON.stringify({ ...recorded, chanId: Number(chan) })] };
+          return { subscribe: [{ symbol, channel }], replies: [JSON.stringify({ ...byChan.get(chan)!.event, chanId: Number(chan) })] };
         }
-        case 'unsubscribe':
-          return { replies: [JSON.stringify({ event: 'unsubscribed', status: 'OK', chanId: m['chanId'] })] };
+        case 'unsubscribe': {
+          const ch = byChan.get(String(m['chanId']));
+          if (ch === undefined) return { replies: [JSON.stringify({ event: 'error', msg: 'unsubscribe: invalid', code: 10400 })] };
+          return { unsubscribe: [{ symbol: ch.symbol, channel: ch.channel }], replies: [JSON.stringify({ event: 'unsubscribed', status: 'OK', chanId: m['chanId'] })] };
+        }
         default:
           return { replies: [JSON.stringify({ event: 'error', msg: `unknown event ${String(m['event'])}`, code: 10000 })] };
       }
@@ -107,11 +100,18 @@ export function bitfinexReplay(): ReplayProtocol {
       if (topic.channel !== 'book' || chan === undefined) return [];
       const b = ref.book;
       const entries: string[] = [];
-      // Bids first then asks, best first; COUNT is not kept by the engine's book: 1 stands in
-      // (any positive count means "present"; the checksum does not cover it).
+      // Bids then asks, best first, [PRICE, COUNT, AMOUNT]. The engine's book keeps no order
+      // count: 1 stands in (any positive count means "present"; the checksum does not cover it).
       for (let i = 0; i < b.bids.count; i++) entries.push(`[${bitfinexNumberText(b.bids.priceAt(i), b.priceScale)},1,${bitfinexNumberText(b.bids.sizeAtLevel(i), b.sizeScale)}]`);
       for (let i = 0; i < b.asks.count; i++) entries.push(`[${bitfinexNumberText(b.asks.priceAt(i), b.priceScale)},1,${bitfinexNumberText(-b.asks.sizeAtLevel(i), b.sizeScale)}]`);
-      return [`[${chan},[${entries.join(',')}]]`];
+      // The trailing 0 is a placeholder: sequenceFrame writes the client's next number.
+      return [`[${chan},[${entries.join(',')}],0]`];
+    },
+    sequenceFrame(raw: string, n: number): string | undefined {
+      if (!raw.startsWith('[')) return undefined;
+      const m = TRAILING_SEQ.exec(raw);
+      if (m === null) return undefined;
+      return `${raw.slice(0, m.index + m[1]!.length)},${n}]`;
     },
   };
 }
