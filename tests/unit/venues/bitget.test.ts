@@ -8,7 +8,8 @@
  *   https://www.bitget.org/api-doc/classic/spot/websocket/public/Depth-Channel);
  * - `pseq` as reported in https://github.com/JKorf/Bitget.Net/pull/89.
  * Expected checksums are computed here with node:zlib over the documented strings.
- * The v1 recording is verified in tests/replay/bitgetVerify.test.ts.
+ * The v1 recording is verified in tests/replay/bitgetVerify.test.ts; the last block here cuts a
+ * replay snapshot from it.
  */
 import { describe, expect, it } from 'vitest';
 import { crc32 } from 'node:zlib';
@@ -19,6 +20,10 @@ import { bitgetVenueSymbol, bitgetWireArg } from '../../../src-main/engine/venue
 import { fractionDigits } from '../../../src-main/engine/venues/bitget/bitgetLevelText.ts';
 import { venueForUrl } from '../../../src-main/engine/venues/registry.ts';
 import { sessionHarness } from '../../support/sessionHarness.ts';
+import { dataPath } from '../../support/data.ts';
+import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
+import { VerifyRun } from '../../../src-main/engine/verify/verify.ts';
+import { bitgetReplay } from '../../../src-main/engine/venues/bitget/bitgetReplay.ts';
 
 const signedCrc = (text: string): number => crc32(Buffer.from(text, 'utf8')) | 0;
 
@@ -180,5 +185,28 @@ describe('Bitget naming and subscriptions', () => {
 
   it('counts fraction digits as written', () => {
     expect([fractionDigits('0.0500'), fractionDigits('145214'), fractionDigits('26275.0'), fractionDigits('0.00003530')]).toEqual([4, 0, 1, 8]);
+  });
+});
+
+describe('Bitget replay: a snapshot cut from the reference', () => {
+  it('renders the original strings, so its checksum and every later recorded checksum verify', async () => {
+    const records = await loadRecording(dataPath('bitget/cryptofeed_v1_books_spot+mix_2022-04-07.ndjson'));
+    const isDash = (raw: string) => raw.startsWith('{"action"') && raw.includes('"channel":"books"') && raw.includes('"instId":"DASHUSDT"');
+    // Cut after DASHUSDT's 40th book push.
+    let seen = 0;
+    const cut = records.findIndex((r) => r.dir === 'recv' && isDash(r.raw) && ++seen === 40);
+    const run = new VerifyRun('bitget', {});
+    for (const r of records.slice(0, cut + 1)) run.handle(r);
+    const ref = [...run.allBooks()].find((b) => b.symbol === 'DASHUSDT_UMCBL')!;
+    const frames = bitgetReplay('v1').snapshotFrames!({ symbol: 'DASHUSDT_UMCBL', channel: 'depth' }, ref);
+    expect(frames).toHaveLength(1);
+    const rest = records.slice(cut + 1).filter((r) => r.dir === 'recv' && isDash(r.raw)).map((r) => r.raw);
+    expect(rest.length).toBe(98 - 40);
+    const h = sessionHarness(bitget, ['DASHUSDT_UMCBL']);
+    h.feed([...frames, ...rest]);
+    const sb = h.books.get('DASHUSDT_UMCBL')!;
+    expect(sb.state).toBe('live');
+    expect(sb.counters.checksumFailed).toBe(0);
+    expect(sb.counters.checksumOk).toBe(1 + rest.length);
   });
 });
