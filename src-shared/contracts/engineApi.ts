@@ -216,6 +216,19 @@ export interface TransitionEvent {
   tsMs: number;
 }
 
+/**
+ * Where the incident capture of an event is: the raw frames of the affected connection from a
+ * while before the event to a while after it, written beside the event record once the "after"
+ * window has passed (`readyMs`). `npx depthdesk verify <path>` replays it.
+ */
+export interface IncidentRef {
+  id: string;
+  /** Folder of the capture on the machine that runs the engine (frames.ndjson.gz + event.json). */
+  path: string;
+  /** Epoch ms after which the folder is complete. */
+  readyMs: number;
+}
+
 /** A resync from its start to its outcome (one event on start, one on end, same id). */
 export interface ResyncEvent {
   id: string;
@@ -227,6 +240,8 @@ export interface ResyncEvent {
   endedMs: number | null;
   durationMs: number | null;
   outcome: 'pending' | 'live' | 'failed' | 'superseded';
+  /** The incident capture of this resync's cause (absent when captures are off). */
+  incident?: IncidentRef;
 }
 
 export interface ProcessEvent {
@@ -242,6 +257,8 @@ export interface NoticeEvent {
   symbol: string | null;
   message: string;
   tsMs: number;
+  /** The incident capture this notice is about (stale connections, process restarts). */
+  incident?: IncidentRef;
 }
 
 /** Batched top-N books for subscribed (venue, symbol)s. */
@@ -265,10 +282,30 @@ export interface ConfigView {
 }
 
 export interface DiagnosticsResult {
+  /** Where the bundle was written, on the machine that runs the engine. */
   path: string;
   bytes: number;
   parts: string[];
+  /** What was left out (bundle size limit, unreadable parts), each with its size or reason. */
   omitted: string[];
+  /** Path on the headless host that serves this bundle (`GET`, token required), when there is one. */
+  download?: string;
+}
+
+/** Progress of a diagnostics export (event `diagnostics.progress`), for whoever watches it. */
+export interface DiagnosticsProgress {
+  /** One id per export. */
+  id: string;
+  phase: 'running' | 'done' | 'failed';
+  /** What is being added ("book okx BTC-USDT", "log feed-0.log"). */
+  step: string;
+  done: number;
+  total: number;
+  /** Bytes of the zip so far. */
+  bytes: number;
+  /** Set when done (the result) or failed (why). */
+  result?: DiagnosticsResult;
+  error?: string;
 }
 
 /** Typed error codes of control requests. */
@@ -322,6 +359,7 @@ export interface EngineEvents {
   'process.event': ProcessEvent;
   'stats.frame': StatsFrame;
   'book.frame': BookFrame;
+  'diagnostics.progress': DiagnosticsProgress;
 }
 
 export type EngineTopic = keyof EngineEvents;
