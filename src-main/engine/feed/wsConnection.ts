@@ -29,11 +29,13 @@ import type { RawData } from 'ws';
 import { backoffDelay } from './backoff.ts';
 import type { BackoffPolicy, ConnectGate } from './backoff.ts';
 import { monotonicMs, wallClockNs } from './wallClock.ts';
+import type { VenueId } from '../../../src-shared/model/market.ts';
+import type { FrameTap } from '../record/frameTap.ts';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'backoff' | 'stopped';
 
 /** Why a socket went away. */
-export type CloseCause = 'remote' | 'error' | 'stale' | 'rotation' | 'requested' | 'stopped';
+export type CloseCause = 'remote' | 'error' | 'stale' | 'rotation' | 'stopped';
 
 export interface CloseInfo {
   cause: CloseCause;
@@ -69,6 +71,12 @@ export interface WsConnectionOptions {
   /** Monotonic clock in ms (timers, throttle, stale). */
   nowMs?: () => number;
   handler: WsConnectionHandler;
+  /**
+   * The recorder and incident rings: every frame received or sent, every connect and disconnect,
+   * stamped with `wallClockNs()` (the hrtime-anchored wall clock of wallClock.ts). Absent = not
+   * a single extra call per frame.
+   */
+  tap?: { venue: VenueId; tap: FrameTap };
 }
 
 export interface ConnectionCounters {
@@ -192,15 +200,6 @@ export class WsConnection {
     this.armKeepalive();
   }
 
-  /** Drop the socket and connect again (planned: no backoff). */
-  reconnect(cause: CloseCause = 'requested', reason = 'reconnect requested'): void {
-    if (this.state === 'open' || this.state === 'connecting') this.drop(cause, 1000, reason, false);
-    else if (this.state === 'backoff') {
-      this.clear('reconnect');
-      this.connectSoon(0);
-    }
-  }
-
   /** Close for good. Resolves once the socket is gone and every timer is cleared. */
   async stop(): Promise<void> {
     if (this.state === 'stopped') return this.closed;
@@ -275,10 +274,11 @@ export class WsConnection {
         }, this.opts.lifetimeMs);
       }
       this.armKeepalive();
+      this.opts.tap?.tap.frame({ venue: this.opts.tap.venue, dir: 'connect', conn: this.id, url: this.url, raw: '', recvTsNs: wallClockNs() });
       this.opts.handler.onOpen();
       this.flush();
     });
-    ws.on('message', (data: RawData, _isBinary: boolean) => {
+    ws.on('message', (data: RawData, isBinary: boolean) => {
       if (this.ws !== ws) return;
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
       this.counters.messages++;
@@ -288,7 +288,12 @@ export class WsConnection {
       this.staleReported = false;
       // Healthy again: the next failure starts from the shortest backoff.
       this.attempt = 0;
-      this.opts.handler.onMessage(buf.toString('utf8'), wallClockNs());
+      const text = buf.toString('utf8');
+      const recvTsNs = wallClockNs();
+      const tap = this.opts.tap;
+      // Binary frames (Upbit) are JSON text too; the envelope marks them as the venue sent them.
+      if (tap !== undefined) tap.tap.frame({ venue: tap.venue, dir: 'recv', conn: this.id, url: '', raw: text, recvTsNs, binary: isBinary });
+      this.opts.handler.onMessage(text, recvTsNs);
     });
     ws.on('pong', () => {
       if (this.ws !== ws) return;
@@ -315,15 +320,18 @@ export class WsConnection {
       this.queue.length = 0;
       this.openedAtMs = Number.NaN;
       if (!opened) this.counters.failedConnects++;
-      if (opened) this.opts.handler.onClose({ cause, code, reason, wasOpen: true });
+      if (opened) {
+        this.opts.tap?.tap.frame({ venue: this.opts.tap.venue, dir: 'disconnect', conn: this.id, url: '', raw: `${cause} ${code}${reason ? ` ${reason}` : ''}`, recvTsNs: wallClockNs() });
+        this.opts.handler.onClose({ cause, code, reason, wasOpen: true });
+      }
       if (this.state === 'stopped') {
         this.resolveClosed?.();
         this.resolveClosed = undefined;
         return;
       }
       if (!opened) this.opts.handler.onNotice('warn', `${this.id}: connect failed (${reason || `code ${code}`})`);
-      // Planned closes reconnect at once; everything else backs off.
-      const planned = cause === 'rotation' || cause === 'requested';
+      // A planned rotation reconnects at once; everything else backs off.
+      const planned = cause === 'rotation';
       const delay = planned ? 0 : backoffDelay(this.attempt++, this.opts.backoff, this.random);
       if (!planned) this.opts.handler.onNotice(opened ? 'warn' : 'info', `${this.id}: ${opened ? `closed (${cause}, code ${code}${reason ? ` ${reason}` : ''})` : 'retrying'}; reconnect in ${Math.round(delay)} ms`);
       this.connectSoon(delay);
@@ -393,6 +401,7 @@ export class WsConnection {
     }
     if (this.state !== 'open' || this.ws === undefined) return;
     this.counters.framesSent++;
+    this.tapSent(frame);
     this.ws.send(frame);
   }
 
@@ -431,8 +440,14 @@ export class WsConnection {
       const frame = this.queue.shift()!;
       this.logSend(now);
       this.counters.framesSent++;
+      this.tapSent(frame);
       ws.send(frame);
     }
+  }
+
+  private tapSent(frame: string): void {
+    const tap = this.opts.tap;
+    if (tap !== undefined) tap.tap.frame({ venue: tap.venue, dir: 'send', conn: this.id, url: '', raw: frame, recvTsNs: wallClockNs() });
   }
 
   private clear(name: TimerName): void {

@@ -204,7 +204,8 @@ export class EngineService {
       if (rt.budget !== undefined) closing.push(rt.budget.stop());
     }
     await Promise.all(closing);
-    for (const sb of this.pendingResync.keys()) this.endResync(sb, 'failed', 'engine stopped');
+    // Shutting down is not a failure worth a notice; the events still close every resync.
+    for (const sb of this.pendingResync.keys()) this.endResync(sb, 'failed');
   }
 
   // --- listeners ----------------------------------------------------------------------------
