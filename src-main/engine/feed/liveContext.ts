@@ -12,11 +12,18 @@
  *
  * Snapshots go through the venue's `RestBudget`. A snapshot that answers after its socket was
  * replaced is dropped: the new session asks for its own.
+ *
+ * With a `tap` (recorder, incident rings), the connection hands it every frame, and this context
+ * hands it every REST snapshot its session consumes, as an `http` record of this connection: a
+ * capture of one connection then holds the snapshots its books were built from, which is what
+ * `depthdesk verify` needs to rebuild them. Refused answers and answers for a replaced socket
+ * are not recorded (they never reached a session; the notices and logs carry them).
  */
 import type { AnomalyKind, Trade } from '../../../src-shared/model/market.ts';
 import type { SymbolBook } from '../sync/symbolBook.ts';
 import type { ConnectionPlan, SessionContext, SnapshotPriority, VenueSession, VenueSpec } from '../venues/venue.ts';
 import type { RestBudget } from './restBudget.ts';
+import type { FrameTap } from '../record/frameTap.ts';
 import { WsConnection } from './wsConnection.ts';
 import type { CloseInfo, WsConnectionOptions } from './wsConnection.ts';
 
@@ -41,7 +48,11 @@ export interface LiveContextOptions {
   budget: RestBudget | undefined;
   host: LiveContextHost;
   /** Connection settings (url and id come from the plan). */
-  connection: Omit<WsConnectionOptions, 'id' | 'url' | 'handler'>;
+  connection: Omit<WsConnectionOptions, 'id' | 'url' | 'handler' | 'tap'>;
+  /** Recorder / incident rings; absent = nothing is tapped. */
+  tap?: FrameTap;
+  /** REST origin the budget sends to (for the URL of recorded snapshots). */
+  restBase?: string;
 }
 
 export class LiveContext implements SessionContext {
@@ -59,9 +70,13 @@ export class LiveContext implements SessionContext {
   /** Cross-check failures reported as notices (bounded, the counters keep the total). */
   private crossCheckNotices = 0;
   private stopReason: StopReason | undefined;
+  private readonly tap: FrameTap | undefined;
+  private readonly restBase: string;
 
   constructor(opts: LiveContextOptions) {
     this.spec = opts.spec;
+    this.tap = opts.tap;
+    this.restBase = opts.restBase ?? opts.spec.rest?.baseUrl ?? '';
     this.plan = opts.plan;
     this.booksBySymbol = opts.books;
     this.budget = opts.budget;
@@ -70,6 +85,7 @@ export class LiveContext implements SessionContext {
       ...opts.connection,
       id: opts.plan.id,
       url: opts.plan.url,
+      ...(opts.tap !== undefined ? { tap: { venue: opts.spec.id, tap: opts.tap } } : {}),
       handler: {
         onOpen: () => this.opened(),
         onMessage: (text, recvTsNs) => this.message(text, recvTsNs),
@@ -144,9 +160,10 @@ export class LiveContext implements SessionContext {
     const gen = this.generation;
     if (this.session === undefined) return;
     this.requested.add(venueSymbol);
+    const path = rest.snapshotPath(venueSymbol);
     this.budget.request({
       key: venueSymbol,
-      path: rest.snapshotPath(venueSymbol),
+      path,
       weight: rest.snapshotWeight,
       priority: this.host.snapshotPriority(sb, priority),
       onDone: (o) => {
@@ -155,6 +172,7 @@ export class LiveContext implements SessionContext {
         const session = this.session;
         if (session === undefined) return;
         if (o.status >= 200 && o.status < 300) {
+          this.tap?.frame({ venue: this.spec.id, dir: 'http', conn: this.plan.id, url: `${this.restBase}${path}`, raw: o.body, recvTsNs: o.recvTsNs });
           this.guard(() => session.onSnapshot?.(venueSymbol, o.body, o.recvTsNs), venueSymbol);
           return;
         }
