@@ -355,6 +355,16 @@ export class ChannelReceiver {
   }
 
   private loop(first: number, count: number, flags: number, messages: { seq: number; message: ObmcMessage }[]): void {
+    if (count === 0) this.heartbeats++;
+    if (!this.wantsSnap) {
+      // Out of the loop (every instrument LIVE): what still arrives (packets in flight at the
+      // leave, or another socket on this host that keeps the group joined) serves checksum
+      // checks only. Sequence tracking restarts at the next join, so a leave and a later join
+      // are not counted as a loop gap.
+      for (const { seq, message } of messages) this.loopMessage(seq, message);
+      if (flags & PacketFlags.END_OF_SESSION) this.endOfSession();
+      return;
+    }
     if (this.snapNext !== undefined && first > this.snapNext) {
       this.snapshotGaps++;
       this.emit({ type: 'gap', source: 'snapshot', fromSeq: this.snapNext, toSeq: first - 1 });
@@ -365,7 +375,6 @@ export class ChannelReceiver {
       this.duplicatePackets++;
       return;
     }
-    if (count === 0) this.heartbeats++;
     const next = this.snapNext ?? first;
     for (const { seq, message } of messages) {
       if (seq < next) continue;

@@ -325,6 +325,8 @@ describe('engine -> publisher -> receivers over loopback multicast (real recordi
     expectLossyRecovered(rxs.filter((x) => x.role === 'lossy'));
     for (const r of rxs.filter((x) => x.role === 'late')) {
       expect(r.rx.channel().channelGaps).toBe(0);
+      // Leaving the loop once everything is LIVE, and joining it again, is not a loop gap.
+      expect(r.rx.channel().snapshotGaps).toBe(0);
       for (const v of r.rx.instruments()) expect({ key: `${v.exchange}:${v.symbol}`, syncs: v.syncs, gaps: v.gaps }).toEqual({ key: `${v.exchange}:${v.symbol}`, syncs: 1, gaps: 0 });
     }
   });
