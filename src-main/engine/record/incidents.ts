@@ -8,11 +8,17 @@
  * the ring's window is taken and the capture keeps collecting that connection's frames until
  * `afterMs` has passed; then `<dir>/<id>/frames.ndjson.gz` and `<dir>/<id>/event.json` are
  * written. Several incidents on one connection while a capture is open extend that capture
- * instead of writing overlapping copies.
+ * (its end moves to `afterMs` after the latest event, up to `maxCaptureMs` in all) instead of
+ * writing overlapping copies: a connection that flaps gives one capture of the whole episode.
+ *
+ * The folder keeps the newest `maxIncidents` captures (every process writing there counts them
+ * together); older ones are deleted, so captures never fill a disk.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { readdirSync, existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { IncidentRef } from '../../../src-shared/contracts/engineApi.ts';
 import type { AnomalyKind, VenueId } from '../../../src-shared/model/market.ts';
 import { envelopeLine } from './frameTap.ts';
 import type { FrameRecord, FrameTap } from './frameTap.ts';
@@ -26,8 +32,10 @@ export interface IncidentConfig {
   /** Ring bounds per connection (defaults 50 000 frames, 32 MiB of text). */
   maxFrames?: number;
   maxBytes?: number;
-  /** Incidents kept on disk; older ones are counted as pruned (default 200). */
+  /** Incidents kept on disk; older ones are deleted and counted as pruned (default 200). */
   maxIncidents?: number;
+  /** Longest capture when events keep extending it (default 6 x afterMs). */
+  maxCaptureMs?: number;
   now?: () => number;
 }
 
@@ -64,6 +72,7 @@ interface OpenCapture {
   venue: VenueId;
   events: IncidentEvent[];
   frames: FrameRecord[];
+  openedMs: number;
   untilMs: number;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -79,9 +88,24 @@ export class IncidentRecorder implements FrameTap {
   private seq = 0;
   errors = 0;
   lastError: string | null = null;
+  /** Capture folders deleted to keep the newest `maxIncidents`. */
+  pruned = 0;
 
   constructor(cfg: IncidentConfig) {
-    this.cfg = { beforeMs: 10_000, afterMs: 10_000, maxFrames: 50_000, maxBytes: 32 * 2 ** 20, maxIncidents: 200, now: Date.now, ...cfg };
+    const afterMs = cfg.afterMs ?? 10_000;
+    this.cfg = { beforeMs: 10_000, afterMs, maxFrames: 50_000, maxBytes: 32 * 2 ** 20, maxIncidents: 200, maxCaptureMs: 6 * afterMs, now: Date.now, ...cfg };
+  }
+
+  get dir(): string {
+    return this.cfg.dir;
+  }
+
+  /** Trigger an incident and say where its capture will be complete (for the event that caused it). */
+  capture(ev: IncidentEvent): IncidentRef {
+    const id = this.trigger(ev);
+    let readyMs = this.cfg.now();
+    for (const c of this.open.values()) if (c.id === id) readyMs = c.untilMs;
+    return { id, path: join(this.cfg.dir, id), readyMs };
   }
 
   private key(venue: string, conn: string): string {
@@ -123,6 +147,13 @@ export class IncidentRecorder implements FrameTap {
       if (existing !== undefined) {
         existing.events.push(ev);
         id = existing.id;
+        const until = Math.min(this.cfg.now() + this.cfg.afterMs, existing.openedMs + this.cfg.maxCaptureMs);
+        if (until > existing.untilMs) {
+          existing.untilMs = until;
+          clearTimeout(existing.timer);
+          existing.timer = setTimeout(() => this.close(k), until - this.cfg.now());
+          existing.timer.unref?.();
+        }
         continue;
       }
       const ring = this.rings.get(k);
@@ -138,6 +169,7 @@ export class IncidentRecorder implements FrameTap {
         venue: ev.venue,
         events: [ev],
         frames: window,
+        openedMs: this.cfg.now(),
         untilMs: this.cfg.now() + this.cfg.afterMs,
         timer: setTimeout(() => this.close(k), this.cfg.afterMs),
       };
@@ -195,7 +227,27 @@ export class IncidentRecorder implements FrameTap {
     await writeFile(join(dir, 'event.json'), `${JSON.stringify({ ...rec, venue: cap.venue, conn: cap.conn, afterMs: this.cfg.afterMs, beforeMs: this.cfg.beforeMs }, null, 2)}\n`);
     this.written.push(rec);
     if (this.written.length > this.cfg.maxIncidents) this.written.shift();
+    await this.prune();
     for (const fn of this.listeners) fn(rec);
+  }
+
+  /** Delete the oldest capture folders beyond `maxIncidents` (names start with their UTC time). */
+  private async prune(): Promise<void> {
+    if (!existsSync(this.cfg.dir)) return;
+    const captures = readdirSync(this.cfg.dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(this.cfg.dir, d.name, 'event.json')))
+      .map((d) => d.name)
+      .sort();
+    const excess = captures.length - this.cfg.maxIncidents;
+    for (let i = 0; i < excess; i++) {
+      await rm(join(this.cfg.dir, captures[i]!), { recursive: true, force: true });
+      this.pruned++;
+    }
+  }
+
+  /** Captures still collecting their "after" frames. */
+  get openCaptures(): number {
+    return this.open.size;
   }
 
   /** Close every open capture now and wait for the files (shutdown, tests). */
