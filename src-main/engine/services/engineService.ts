@@ -18,6 +18,12 @@
  * - `book.frame`: every `bookFrameIntervalMs`, the top-N of the books a view subscribed to
  *   (`view.subscribe`) that changed, plus their trades since the last frame.
  *
+ * Recorder and incidents (optional): `tap` sees every frame of every connection (sent, received,
+ * connects, disconnects, consumed REST snapshots); `incidents` keeps rings of recent frames per
+ * connection and, on every resync start (gap, checksum mismatch, crossed book, reconnect, manual
+ * ...) and every stale connection, captures the affected connection around the event. The
+ * resync event (or, for staleness, a notice) carries `incident`: where the capture will be.
+ *
  * Hot path hooks: `onBook(fn)` is called after every applied book message (the book may still be
  * syncing: publish only when `sb.isLive()`), `onTrade(fn)` for every normalized trade. Listeners
  * run synchronously on the socket loop: keep them cheap; a throwing listener is reported, never
@@ -29,6 +35,7 @@ import type {
   EngineEvents,
   EngineStatus,
   EngineTopic,
+  IncidentRef,
   NoticeEvent,
   ProcessStatus,
   ResyncEvent,
@@ -53,6 +60,9 @@ import { RestBudget } from '../feed/restBudget.ts';
 import { monotonicMs } from '../feed/wallClock.ts';
 import { bookView, symbolStatus, tradeView } from './statusViews.ts';
 import { computeNbbo, quoteOfBook } from '../analytics/nbbo.ts';
+import { TapSet } from '../record/frameTap.ts';
+import type { FrameTap } from '../record/frameTap.ts';
+import type { IncidentRecorder } from '../record/incidents.ts';
 
 export interface EngineVenueConfig {
   venue: VenueId;
@@ -104,6 +114,10 @@ export interface EngineServiceOptions {
   random?: () => number;
   mode?: 'live' | 'replay';
   build?: string;
+  /** Raw recorder (or any tap): every frame of every connection. Absent = no per-frame cost. */
+  tap?: FrameTap;
+  /** Incident captures around every resync, stale connection and (captureAll) process restart. */
+  incidents?: IncidentRecorder;
 }
 
 interface VenueRuntime {
@@ -159,9 +173,21 @@ export class EngineService {
   private started = false;
   private stopped = false;
   private startedMs = 0;
+  private readonly tap: FrameTap | undefined;
+  private readonly incidents: IncidentRecorder | undefined;
+  /** Incident ids already announced by a notice (a stale connection flags every book on it). */
+  private readonly announced = new Set<string>();
 
   constructor(opts: EngineServiceOptions) {
     this.opts = opts;
+    this.incidents = opts.incidents;
+    const taps = [opts.tap, opts.incidents].filter((t): t is FrameTap => t !== undefined);
+    if (taps.length === 1) this.tap = taps[0];
+    else if (taps.length > 1) {
+      const set = new TapSet();
+      for (const t of taps) set.add(t);
+      this.tap = set;
+    }
     this.processName = opts.processName;
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.now = opts.now ?? Date.now;
@@ -486,6 +512,8 @@ export class EngineService {
         books,
         budget: rt.budget,
         host: rt.host,
+        ...(this.tap !== undefined ? { tap: this.tap } : {}),
+        ...(rt.config.restUrl !== undefined ? { restBase: rt.config.restUrl } : {}),
         connection: {
           controlMessagesPerSecond: limits.controlMessagesPerSecond,
           staleAfterMs,
@@ -535,8 +563,39 @@ export class EngineService {
 
   private onAnomaly(rt: VenueRuntime, sb: SymbolBook, kind: AnomalyKind, detail: string): void {
     this.statsDirty.add(sb);
-    if (kind !== 'stale') this.startResync(sb, kind, detail);
-    rt.owner.get(sb.symbol)?.bookAnomaly(sb, kind);
+    const ctx = rt.owner.get(sb.symbol);
+    // A connection retired by a subscription change is not an incident: nothing went wrong.
+    const incident = ctx !== undefined && rt.contexts.includes(ctx) ? this.captureIncident(kind, sb, ctx.plan.id, detail) : undefined;
+    if (kind !== 'stale') this.startResync(sb, kind, detail, incident);
+    else if (incident !== undefined && !this.announced.has(incident.id)) {
+      if (this.announced.size > 1000) this.announced.clear();
+      this.announced.add(incident.id);
+      this.notice('warn', `${ctx!.plan.id}: stale (${detail}); incident capture ${incident.id}`, rt.spec.id, sb.symbol, incident);
+    }
+    ctx?.bookAnomaly(sb, kind);
+  }
+
+  private captureIncident(kind: AnomalyKind, sb: SymbolBook, conn: string, detail: string): IncidentRef | undefined {
+    if (this.incidents === undefined) return undefined;
+    return this.incidents.capture({ kind, venue: sb.instrument.venue, symbol: sb.symbol, conn, detail, tsMs: this.now() });
+  }
+
+  /**
+   * Capture every connection now (a restarted feed process: its books resync after the restart,
+   * and the capture shows how). One notice per connection says where its capture is.
+   */
+  captureAll(kind: 'process-restart' | 'manual', detail: string): IncidentRef[] {
+    const inc = this.incidents;
+    if (inc === undefined) return [];
+    const out: IncidentRef[] = [];
+    for (const rt of this.venues.values()) {
+      for (const c of rt.contexts) {
+        const ref = inc.capture({ kind, venue: rt.spec.id, symbol: null, conn: c.plan.id, detail, tsMs: this.now() });
+        out.push(ref);
+        this.notice('warn', `${c.plan.id}: ${detail}; incident capture ${ref.id}`, rt.spec.id, undefined, ref);
+      }
+    }
+    return out;
   }
 
   private onApplied(rt: VenueRuntime, sb: SymbolBook): void {
@@ -575,7 +634,7 @@ export class EngineService {
 
   // --- resync events ------------------------------------------------------------------------
 
-  private startResync(sb: SymbolBook, cause: AnomalyKind, detail: string): void {
+  private startResync(sb: SymbolBook, cause: AnomalyKind, detail: string, incident?: IncidentRef): void {
     if (this.pendingResync.has(sb)) this.endResync(sb, 'superseded', `superseded by ${cause}`);
     const ev: ResyncEvent = {
       id: `${sb.instrument.venue}:${sb.symbol}:${++this.resyncSeq}`,
@@ -587,6 +646,7 @@ export class EngineService {
       endedMs: null,
       durationMs: null,
       outcome: 'pending',
+      ...(incident !== undefined ? { incident } : {}),
     };
     this.pendingResync.set(sb, ev);
     this.remember(ev);
@@ -612,13 +672,19 @@ export class EngineService {
     if (this.recentResyncs.length > RESYNCS_KEPT) this.recentResyncs.shift();
   }
 
-  private notice(level: 'info' | 'warn' | 'error', message: string, venue?: VenueId | string, symbol?: string): void {
+  /** A notice from whoever hosts this service (recorder errors...), kept and emitted like the engine's own. */
+  report(level: 'info' | 'warn' | 'error', message: string, venue?: VenueId): void {
+    this.notice(level, message, venue);
+  }
+
+  private notice(level: 'info' | 'warn' | 'error', message: string, venue?: VenueId | string, symbol?: string, incident?: IncidentRef): void {
     const ev: NoticeEvent = {
       level,
       venue: (venue as VenueId | undefined) ?? null,
       symbol: symbol ?? null,
       message,
       tsMs: this.now(),
+      ...(incident !== undefined ? { incident } : {}),
     };
     this.recentNotices.push(ev);
     if (this.recentNotices.length > NOTICES_KEPT) this.recentNotices.shift();
