@@ -358,10 +358,12 @@ export class RestBudget {
       return;
     }
     this.finish(e);
-    if (e.cancelled) return;
-    if (status >= 200 && status < 300) this.totals.ok++;
-    else this.totals.failed++;
-    e.onDone({ kind: 'response', status, body, recvTsNs });
+    if (!e.cancelled) {
+      if (status >= 200 && status < 300) this.totals.ok++;
+      else this.totals.failed++;
+      e.onDone({ kind: 'response', status, body, recvTsNs });
+    }
+    // The slot is free either way: the next queued request may go.
     this.pump();
   }
 

@@ -180,6 +180,21 @@ describe('RestBudget', () => {
     expect(b.history.filter((a) => a.key === 'NOSUCHPAIR').map((a) => a.status)).toEqual([400]);
   });
 
+  it('an answer to a request cancelled in flight is dropped and frees its slot for the next one', async () => {
+    await startServer();
+    const b = budget({ maxInFlight: 1 });
+    const first = ask(b, 'NKNUSDT', 'cold');
+    const second = ask(b, 'BLZETH', 'cold');
+    expect(b.history.map((a) => a.key)).toEqual(['NKNUSDT']);
+    b.cancel('NKNUSDT', 'connection closed');
+    expect(await first).toEqual({ kind: 'cancelled', reason: 'connection closed' });
+    expect(lastUpdateId(await second)).toBe(server.reference('BLZETH')!.seq);
+    expect(b.history.map((a) => [a.key, a.status])).toEqual([
+      ['NKNUSDT', 200],
+      ['BLZETH', 200],
+    ]);
+  });
+
   it('a cancelled request is never sent', async () => {
     await startServer([{ symbol: 'NKNUSDT', status: 429, retryAfterSec: 1 }]);
     const b = budget({ maxInFlight: 1 });
