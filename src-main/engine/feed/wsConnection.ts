@@ -222,20 +222,24 @@ export class WsConnection {
   }
 
   private connectSoon(delayMs: number): void {
-    const gateDelay = this.opts.gate?.delayMs(this.nowMs()) ?? 0;
-    const wait = Math.max(delayMs, gateDelay);
+    const now = this.nowMs();
+    const gateDelay = this.opts.gate?.delayMs(now) ?? 0;
+    const notBefore = now + Math.max(delayMs, gateDelay);
     this.state = 'backoff';
     this.clear('reconnect');
-    this.timers.reconnect = setTimeout(() => {
+    const fire = (): void => {
       this.timers.reconnect = undefined;
-      // The gate may have filled up while we waited (other connections of the venue).
-      const again = this.opts.gate?.delayMs(this.nowMs()) ?? 0;
-      if (again > 0) {
-        this.connectSoon(again);
+      const t = this.nowMs();
+      // Timers may fire a little early by this clock; and the gate may have filled up while we
+      // waited (other connections of the venue). Either way: wait the rest.
+      const rest = Math.max(notBefore - t, this.opts.gate?.delayMs(t) ?? 0);
+      if (rest > 0) {
+        this.timers.reconnect = setTimeout(fire, Math.max(1, rest));
         return;
       }
       this.connect();
-    }, wait);
+    };
+    this.timers.reconnect = setTimeout(fire, notBefore - now);
   }
 
   private connect(): void {
