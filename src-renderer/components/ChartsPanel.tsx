@@ -28,9 +28,11 @@ export function ChartsPanel() {
 
   const xRange = useMemo<[number, number] | null>(() => {
     const span = RANGE_S[range];
+    const first = h.t[0];
     const last = h.t[h.t.length - 1];
-    if (span === null || last === undefined) return null;
-    return [last - span, last];
+    if (span === null || first === undefined || last === undefined) return null;
+    // Never more than the samples held: a fresh console does not show 5 minutes of nothing.
+    return [Math.max(first, last - span), last];
     // h.t grows in place: the store version says when.
   }, [range, version]);
 

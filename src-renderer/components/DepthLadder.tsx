@@ -16,6 +16,11 @@ import type { BookRef } from '../stores/keys.ts';
 import { closeLadder, openLadders } from '../stores/uiStore.ts';
 import { StateBadge } from './StateBadge.tsx';
 
+/** Basis points with two significant digits under 1 bp (0.0016), two decimals above. */
+export function formatBps(bps: number): string {
+  return bps !== 0 && Math.abs(bps) < 1 ? bps.toPrecision(2) : bps.toFixed(2);
+}
+
 export interface LadderRow {
   side: 'bid' | 'ask';
   price: string;
@@ -79,12 +84,15 @@ function TrustEdge(props: { side: 'bid' | 'ask'; band: TrustBandText }) {
 
 export function TradeTape(props: { trades: readonly TradeView[] | undefined }) {
   const trades = props.trades ?? [];
-  const dp = maxDecimals(trades.map((t) => t.price));
+  const shown = trades.slice(0, 40);
+  const dp = maxDecimals(shown.map((t) => t.price));
+  const priceCh = Math.max(5, ...shown.map((t) => padDecimals(t.price, dp).length));
+  const sizeCh = Math.max(4, ...shown.map((t) => t.size.length));
   return (
-    <div className="tape" data-testid="trade-tape" aria-label="trades">
+    <div className="tape" data-testid="trade-tape" aria-label="trades" style={{ ['--tape-cols' as string]: `1.2ch ${priceCh + 1}ch ${sizeCh + 1}ch` }}>
       <div className="tape-head">Trades</div>
       {trades.length === 0 ? <div className="muted tape-empty">none yet</div> : null}
-      {trades.slice(0, 40).map((t) => (
+      {shown.map((t) => (
         <div key={t.tradeId} className={`tape-row ${t.takerSide}`} title={`trade ${t.tradeId} at ${formatClock(t.exchTsMs)} (exchange), taker ${t.takerSide}`}>
           <span className="side">{t.takerSide === 'buy' ? 'B' : t.takerSide === 'sell' ? 'S' : '?'}</span>
           <span className="num right">{padDecimals(t.price, dp)}</span>
@@ -171,7 +179,7 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
         </span>
         <span className="num" data-testid="ladder-spread" title="best ask − best bid, exact">
           spread {spread ?? '–'}
-          {bps !== undefined ? <span className="muted"> ({bps.toFixed(2)} bp)</span> : null}
+          {bps !== undefined ? <span className="muted"> ({formatBps(bps)} bp)</span> : null}
         </span>
         <span className="num" data-testid="ladder-mid" title="(best bid + best ask) / 2, exact">
           mid {mid ?? '–'}

@@ -11,6 +11,7 @@ import { useConsole, useSession } from '../ConsoleContext.tsx';
 import { spreadBps, subDecimal } from '../lib/exactDecimal.ts';
 import { formatClock } from '../lib/format.ts';
 import type { Tone } from '../lib/format.ts';
+import { formatBps } from './DepthLadder.tsx';
 import { Pill } from './StateBadge.tsx';
 
 export function marketCondition(n: Nbbo): { tone: Tone; text: string } {
@@ -46,7 +47,7 @@ function NbboRow(props: { n: Nbbo }) {
       </span>
       <span className="cell num right">
         {spread ?? '–'}
-        {bps !== undefined ? <span className="muted"> {bps.toFixed(1)}bp</span> : null}
+        {bps !== undefined ? <span className="muted"> {formatBps(bps)}bp</span> : null}
       </span>
       <span className="cell">
         <Pill tone={cond.tone} text={cond.text} />

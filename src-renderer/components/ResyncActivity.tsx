@@ -1,9 +1,13 @@
 /** Immediate feedback for manual resyncs: sent → accepted N → live/pending/failed as the engine reports. */
+import { useEffect } from 'react';
 import type { ReactNode } from 'react';
 import { useConsole, useSession } from '../ConsoleContext.tsx';
 import { dismissManual, manualProgress } from '../stores/eventsStore.ts';
 import type { ManualResync } from '../stores/eventsStore.ts';
 import { Pill } from './StateBadge.tsx';
+
+/** How long a request that ended well stays on screen. */
+const DONE_VISIBLE_MS = 15_000;
 
 function scopeText(m: ManualResync): string {
   const s = m.scope;
@@ -14,6 +18,13 @@ function Item(props: { m: ManualResync }) {
   const session = useSession();
   const m = props.m;
   const p = manualProgress(m);
+  // A finished request leaves the screen by itself after a while (its resyncs stay in the timeline).
+  const done = p.done && p.failed === 0 && m.phase !== 'rejected';
+  useEffect(() => {
+    if (!done) return;
+    const t = setTimeout(() => dismissManual(session.stores.events, m.id), DONE_VISIBLE_MS);
+    return () => clearTimeout(t);
+  }, [done, m.id, session]);
   let body: ReactNode;
   if (m.phase === 'sending') body = <Pill tone="info" text="sending…" />;
   else if (m.phase === 'rejected') body = <Pill tone="bad" text={`refused: ${m.error ?? ''}`} />;

@@ -89,8 +89,10 @@ export function timelineEntries(s: Pick<EventsState, 'transitions' | 'resyncs' |
   if (k === 'all' || k === 'processes') s.processEvents.forEach((p, i) => out.push(processEntry(p, i)));
   const text = f.text.trim().toLowerCase();
   const kept = out.filter((e) => (f.venue === '' || e.venue === f.venue) && (text === '' || `${e.venue} ${e.symbol} ${e.cause} ${e.detail} ${e.outcome.text}`.toLowerCase().includes(text)));
-  // Stable for equal times: resyncs before the transitions they caused.
-  kept.sort((a, b) => b.tsMs - a.tsMs);
+  // Newest first; within the same millisecond, the later arrival first (events come in order).
+  const order = new Map<TimelineEntry, number>();
+  kept.forEach((e, i) => order.set(e, i));
+  kept.sort((a, b) => b.tsMs - a.tsMs || order.get(b)! - order.get(a)!);
   return kept;
 }
 

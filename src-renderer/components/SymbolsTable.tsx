@@ -3,7 +3,7 @@
  * anomaly counters and trust band. Sortable, filterable, virtualized (fixed 24 px rows), and
  * fed at most once per animation frame, so thousands of rows stay smooth.
  */
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
 import type { ReactNode } from 'react';
 import type { SymbolStatus } from '../../src-shared/contracts/engineApi.ts';
 import { SYNC_STATES } from '../../src-shared/model/market.ts';
@@ -115,7 +115,7 @@ const Row = memo(function Row(props: { r: SymbolStatus; selected: boolean; top: 
             <button type="button" className="btn btn-tiny" title="open the depth ladder (Enter)" onClick={(e) => (e.stopPropagation(), props.onOpen(r))}>
               Ladder
             </button>
-            <button type="button" className="btn btn-tiny" title="resync this book now" data-testid="row-resync" onClick={(e) => (e.stopPropagation(), props.onResync(r))}>
+            <button type="button" className="btn btn-tiny" title="resync this book now" data-testid="row-resync" onClick={(e) => (e.stopPropagation(), props.onSelect(key), props.onResync(r))}>
               ↻
             </button>
           </span>
@@ -165,9 +165,10 @@ export function SymbolsTable() {
 
   const setFilters = (patch: Partial<typeof filters>) => ui.setState((s) => ({ filters: { ...s.filters, ...patch } }));
   const onSort = (c: SortColumn) => ui.setState((s) => ({ sort: s.sort.column === c ? { column: c, desc: !s.sort.desc } : { column: c, desc: c !== 'venue' && c !== 'symbol' && c !== 'state' } }));
-  const onSelect = (key: string) => ui.setState({ selected: key });
-  const onOpen = (r: SymbolStatus) => openLadder(ui, { venue: r.venue, symbol: r.symbol });
-  const onResync = (r: SymbolStatus) => void session.resync({ scope: 'symbol', venue: r.venue, symbol: r.symbol });
+  // Stable callbacks so memoized rows re-render only when their own data changes.
+  const onSelect = useCallback((key: string) => ui.setState({ selected: key }), [ui]);
+  const onOpen = useCallback((r: SymbolStatus) => openLadder(ui, { venue: r.venue, symbol: r.symbol }), [ui]);
+  const onResync = useCallback((r: SymbolStatus) => void session.resync({ scope: 'symbol', venue: r.venue, symbol: r.symbol }), [session]);
 
   const visible = rows.slice(win.first, win.last);
   return (

@@ -77,9 +77,9 @@ const VenueTile = memo(function VenueTile(props: { v: VenueStatus; nowMs: number
         <Stat label="resyncs" value={formatCount(v.resyncs)} tone={v.resyncs > 0 ? 'warn' : undefined} />
         <Stat
           label="cksum"
-          value={v.checksumOk + v.checksumFailed === 0 ? 'n/p' : `${formatCount(v.checksumOk)} ok / ${formatCount(v.checksumFailed)} bad`}
+          value={v.checksumOk + v.checksumFailed === 0 ? 'n/p' : v.checksumFailed === 0 ? `${formatCount(v.checksumOk)} ok` : `${formatCount(v.checksumFailed)} BAD`}
           tone={v.checksumFailed > 0 ? 'bad' : undefined}
-          title={v.checksumOk + v.checksumFailed === 0 ? 'no checksum verified: the venue sends none on this feed (not provided)' : 'exchange checksums verified / failed'}
+          title={v.checksumOk + v.checksumFailed === 0 ? 'no checksum verified: the venue sends none on this feed (not provided)' : `exchange checksums: ${formatCount(v.checksumOk)} verified, ${formatCount(v.checksumFailed)} failed`}
         />
         <Stat
           label="REST"

@@ -99,7 +99,8 @@ export function handleShortcut(session: ConsoleSession, k: KeyInput): KeyOutcome
       return 'handled';
     case 'r':
     case 'R': {
-      const key = s.selected;
+      // The same book Enter would open: the selection if the filters show it, else the first row.
+      const key = target(session);
       const ref = key === null ? undefined : refOfKey(key);
       if (!ref) return 'ignored';
       if (k.key === 'r') {

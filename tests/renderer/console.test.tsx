@@ -95,7 +95,8 @@ describe('venue tiles', () => {
     // OKX books carry the exchange's CRC32 on every update: the tile counts them.
     const okx = fx.status.venues.find((x) => x.venue === 'okx')!;
     expect(okx.checksumOk).toBeGreaterThan(0);
-    expect(v.getByTestId('venue-tile-okx').textContent).toContain(`${okx.checksumOk.toLocaleString('en-US')} ok / 0 bad`);
+    expect(v.getByTestId('venue-tile-okx').textContent).toContain(`cksum${okx.checksumOk.toLocaleString('en-US')} ok`);
+    expect(within(v.getByTestId('venue-tile-okx')).getByTitle(`exchange checksums: ${okx.checksumOk.toLocaleString('en-US')} verified, 0 failed`)).toBeTruthy();
   });
 });
 
