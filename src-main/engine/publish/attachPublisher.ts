@@ -6,6 +6,9 @@
  * - `onBook`: every applied book message. On checksummed venues (OKX, Kraken, Bitget) the
  *   sessions verify the exchange checksum before they call it, so a book that fails its checksum
  *   is never diffed onto the wire: it goes to `resyncing` first, and the publisher only sees that.
+ *   Bitfinex is the exception: its checksum comes in frames of its own, after the updates it
+ *   covers, so a mismatch there stops the book (RESYNCING) from that point on; what was already
+ *   sent cannot be held back.
  * - `feed.transition`: every state change. A book can leave `live` without an applied message
  *   (a sequence gap, a checksum mismatch, a disconnect, staleness), and it can become `live` at
  *   the end of a REST alignment after its last applied diff. Both must reach the wire at once:
