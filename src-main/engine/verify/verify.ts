@@ -6,6 +6,11 @@
  * stream (so a snapshot that arrives after the first diffs exercises buffering for real).
  * Snapshot requests and resubscribes cannot be answered offline: a symbol that needs one stays
  * out of "live" and the report says so.
+ *
+ * A `disconnect` record, or a second `connect` of the same connection label, is a new socket as
+ * in the live feed (liveContext.ts): the books on it leave live (anomaly `reconnect`) and a new
+ * session starts over the same books, so recorder files that span a reconnect or a planned
+ * rotation verify like the live engine saw them.
  */
 import { basename } from 'node:path';
 import type { AnomalyKind, Trade, VenueId } from '../../../src-shared/model/market.ts';
@@ -53,6 +58,8 @@ export interface VerifyOptions {
   venue?: VenueId;
   /** Called for every applied book message (tests compare books mid-stream). */
   onApplied?(sb: SymbolBook, rec: RecordLine): void;
+  /** Called when a book becomes live (also when its snapshot alone makes it live, no diff applied). */
+  onLive?(sb: SymbolBook): void;
   /** Called for every normalized trade. */
   onTrade?(t: Trade): void;
 }
@@ -60,6 +67,10 @@ export interface VerifyOptions {
 /** Guess the venue of a file from its name when records carry no URL (hftbacktest captures). */
 function venueFromFileName(file: string): VenueSpec | undefined {
   const name = basename(file);
+  // The recorder's own files: <venue>-<UTC time>.ndjson.gz (rawRecorder.ts). Their records carry
+  // the live URL, which may be a proxy or a local replay server the registry cannot recognize.
+  const rec = /^([a-z0-9-]+?)-\d{4}-\d{2}-\d{2}T/.exec(name);
+  if (rec !== null && VENUES.has(rec[1] as VenueId)) return VENUES.get(rec[1] as VenueId);
   if (name.startsWith('spot_')) return VENUES.get('binance-spot');
   if (name.startsWith('usdm_')) return VENUES.get('binance-usdm');
   if (name.startsWith('coinm_')) return VENUES.get('binance-coinm');
@@ -71,9 +82,13 @@ function venueFromFileName(file: string): VenueSpec | undefined {
 }
 
 interface ConnState {
+  label: string;
   spec: VenueSpec;
   session: VenueSession;
+  ctx: SessionContext;
   books: Map<string, SymbolBook>;
+  /** A disconnect was recorded and no connect since. */
+  closed: boolean;
 }
 
 /** Offline feed over recorded records: also used by benchmarks to time the real code path. */
@@ -105,7 +120,7 @@ export class VerifyRun {
     let c = this.conns.get(key);
     if (c !== undefined) return c;
     const books = new Map<string, SymbolBook>();
-    const state: ConnState = { spec, books, session: undefined as unknown as VenueSession };
+    const state: ConnState = { label, spec, books, session: undefined as unknown as VenueSession, ctx: undefined as unknown as SessionContext, closed: false };
     const ctx: SessionContext = {
       send: () => {},
       book: (venueSymbol: string): SymbolBook | undefined => {
@@ -117,10 +132,14 @@ export class VerifyRun {
           const other = this.owner.get(ownerKey);
           sb = new SymbolBook(spec.instrument(venueSymbol), {
             onAnomaly: (b, kind) => {
-              if (kind !== 'stale') state.session.resync(b.symbol, kind);
+              // As live: a stale book is only flagged; a reconnect resyncs through the next socket's session.
+              if (kind !== 'stale' && kind !== 'reconnect') state.session.resync(b.symbol, kind);
             },
             onApplied: (b) => {
               if (this.current !== undefined) this.opts.onApplied?.(b, this.current);
+            },
+            onTransition: (b, t) => {
+              if (t.to === 'live') this.opts.onLive?.(b);
             },
           }, this.nowMs);
           sb.book.depthCap = spec.depthCap;
@@ -149,10 +168,32 @@ export class VerifyRun {
         for (const sb of books.values()) sb.anomaly(kind, detail);
       },
     };
+    state.ctx = ctx;
     state.session = spec.createSession(ctx, { id: label, url: '', venueSymbols: [] });
     state.session.onOpen();
     this.conns.set(key, state);
     return state;
+  }
+
+  /** The socket of `c` went away: its books stop being live, as in LiveContext.closed(). */
+  private closeConn(c: ConnState, rec: RecordLine): void {
+    if (c.closed) return;
+    c.closed = true;
+    c.session.onClose?.();
+    for (const sb of c.books.values()) if (sb.state !== 'connecting') sb.anomaly('reconnect', `connection ${c.label} closed (${this.file}:${rec.line})`);
+  }
+
+  /** A new socket on a known connection label: a fresh session over the same books. */
+  private reopenConn(c: ConnState, rec: RecordLine): void {
+    this.closeConn(c, rec);
+    c.closed = false;
+    c.session = c.spec.createSession(c.ctx, { id: c.label, url: '', venueSymbols: [] });
+    c.session.onOpen();
+  }
+
+  private existingConn(label: string): ConnState | undefined {
+    for (const c of this.conns.values()) if (c.label === label) return c;
+    return undefined;
   }
 
   private specFor(rec: RecordLine): VenueSpec | undefined {
@@ -175,9 +216,16 @@ export class VerifyRun {
       if (s !== undefined) this.connVenue.set(rec.conn, s);
       else if (this.fileVenue) this.connVenue.set(rec.conn, this.fileVenue);
       else this.notices.push(`${this.file}:${rec.line}: connection ${rec.conn} to ${rec.url || '(no url)'} is not a venue this build knows`);
+      const known = this.existingConn(rec.conn);
+      if (known !== undefined) this.reopenConn(known, rec);
       return;
     }
-    if (rec.dir === 'send' || rec.dir === 'disconnect') return;
+    if (rec.dir === 'disconnect') {
+      const known = this.existingConn(rec.conn);
+      if (known !== undefined) this.closeConn(known, rec);
+      return;
+    }
+    if (rec.dir === 'send') return;
     const spec = this.specFor(rec);
     if (spec === undefined) throw new RecordingError(this.file, rec.line, `cannot tell which venue this ${rec.dir} record belongs to (url ${rec.url || 'none'}, conn ${rec.conn || 'none'}); pass --venue`);
     if (rec.dir === 'http') return this.snapshot(rec, spec);
