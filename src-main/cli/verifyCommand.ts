@@ -1,29 +1,76 @@
 /**
  * `depthdesk verify <recordings...> [--json] [--venue ID]`: exit 0 only if every check passed.
+ *
+ * An incident capture folder (event.json + frames.ndjson.gz, written by the incident recorder)
+ * is verified as one recording of the venue its event record names, and the event record is
+ * printed first: what happened, on which connection, and the window the frames cover. A folder
+ * of incident folders verifies each. A capture of a gap or a bad checksum fails verification:
+ * that failure is the incident, replayed.
  */
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VenueId } from '../../src-shared/model/market.ts';
 import { allPassed, verifyFile } from '../engine/verify/verify.ts';
 import type { FileReport } from '../engine/verify/verify.ts';
 import { parseArgs, flagString, UsageError } from './args.ts';
-import { venueSpec } from '../engine/venues/registry.ts';
+import { VENUES, venueSpec } from '../engine/venues/registry.ts';
 
 export const VERIFY_USAGE = `usage: depthdesk verify <recording files or folders...> [--json] [--venue ID]
   Runs recordings (NDJSON envelope, gzipped or not) through the real venue adapters and books.
+  An incident capture folder (event.json + frames.ndjson.gz) prints its event record first.
   Prints per (venue, symbol): messages, updates applied, gaps, resyncs, checksums verified/failed,
   top-of-book cross-checks passed/failed, final best bid/ask. Exit status 0 only if every check passed.
   --venue ID   venue for records whose URL does not name one (e.g. binance-usdm)
   --json       print the report as JSON`;
 
-function expand(paths: string[]): string[] {
-  const out: string[] = [];
+/** The event record an incident capture folder holds (incidents.ts writes it). */
+export interface IncidentEventFile {
+  id: string;
+  venue: string;
+  conn: string;
+  events: { kind: string; venue: string; symbol: string | null; conn: string; detail: string; tsMs: number }[];
+  frames: number;
+  bytes: number;
+  fromNs: string;
+  toNs: string;
+  beforeMs: number;
+  afterMs: number;
+}
+
+interface Input {
+  file: string;
+  incident?: IncidentEventFile;
+}
+
+function isIncidentDir(p: string): boolean {
+  return existsSync(join(p, 'event.json')) && existsSync(join(p, 'frames.ndjson.gz'));
+}
+
+function readIncident(dir: string): IncidentEventFile {
+  let ev: IncidentEventFile;
+  try {
+    ev = JSON.parse(readFileSync(join(dir, 'event.json'), 'utf8')) as IncidentEventFile;
+  } catch (e) {
+    throw new UsageError(`${join(dir, 'event.json')}: not an incident event record (${(e as Error).message})`);
+  }
+  if (typeof ev.venue !== 'string' || !Array.isArray(ev.events)) throw new UsageError(`${join(dir, 'event.json')}: not an incident event record (no venue or events)`);
+  return ev;
+}
+
+function expand(paths: string[]): Input[] {
+  const out: Input[] = [];
   for (const p of paths) {
     if (existsSync(p) && statSync(p).isDirectory()) {
-      for (const f of readdirSync(p).sort()) {
-        if (/\.ndjson(\.gz)?$/.test(f)) out.push(join(p, f));
+      if (isIncidentDir(p)) {
+        out.push({ file: join(p, 'frames.ndjson.gz'), incident: readIncident(p) });
+        continue;
       }
-    } else out.push(p);
+      for (const f of readdirSync(p).sort()) {
+        const sub = join(p, f);
+        if (/\.ndjson(\.gz)?$/.test(f)) out.push({ file: sub });
+        else if (statSync(sub).isDirectory() && isIncidentDir(sub)) out.push({ file: join(sub, 'frames.ndjson.gz'), incident: readIncident(sub) });
+      }
+    } else out.push({ file: p });
   }
   return out;
 }
@@ -35,14 +82,21 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   if (venue !== undefined) venueSpec(venue);
   const files = expand(args.positional);
   const reports: FileReport[] = [];
+  const incidents: IncidentEventFile[] = [];
   for (const f of files) {
-    const r = await verifyFile(f, venue !== undefined ? { venue: venue as VenueId } : {});
+    if (f.incident !== undefined) {
+      incidents.push(f.incident);
+      if (!args.flags.has('json')) printIncident(f.incident);
+    }
+    // The event record names the venue: a capture starts mid-stream, often without its connect record.
+    const v = venue ?? (f.incident !== undefined && VENUES.has(f.incident.venue as VenueId) ? f.incident.venue : undefined);
+    const r = await verifyFile(f.file, v !== undefined ? { venue: v as VenueId } : {});
     reports.push(r);
     if (!args.flags.has('json')) printFile(r);
   }
   const ok = allPassed(reports);
   if (args.flags.has('json')) {
-    process.stdout.write(`${JSON.stringify({ ok, files: reports }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ok, files: reports, ...(incidents.length > 0 ? { incidents } : {}) }, null, 2)}\n`);
   } else {
     const symbols = reports.reduce((n, r) => n + r.symbols.filter((s) => !s.tradesOnly).length, 0);
     const tradesOnly = reports.reduce((n, r) => n + r.symbols.filter((s) => s.tradesOnly).length, 0);
@@ -50,6 +104,21 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     process.stdout.write(`\n${ok ? 'OK' : 'FAILED'}: ${files.length} file(s), ${symbols} book(s)${tradesOnly > 0 ? `, ${tradesOnly} trades-only symbol(s) (no book)` : ''}, ${failed} failure(s)\n`);
   }
   return ok ? 0 : 1;
+}
+
+function nsToIso(ns: string): string {
+  try {
+    return new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
+  } catch {
+    return ns;
+  }
+}
+
+function printIncident(ev: IncidentEventFile): void {
+  const w = (s: string) => process.stdout.write(`${s}\n`);
+  w(`\nincident ${ev.id}: ${ev.venue}, connection ${ev.conn || '(every connection)'}`);
+  w(`  frames from ${(ev.beforeMs / 1000).toFixed(1)} s before the first event to ${(ev.afterMs / 1000).toFixed(1)} s after the last: ${ev.frames} frame(s), ${nsToIso(ev.fromNs)} .. ${nsToIso(ev.toNs)}`);
+  for (const e of ev.events) w(`  event ${new Date(e.tsMs).toISOString()} ${e.kind}${e.symbol ? ` ${e.symbol}` : ''}: ${e.detail}`);
 }
 
 function printFile(r: FileReport): void {
