@@ -172,6 +172,34 @@ describe('faults on a real Binance stream', () => {
     expectAllExact(r);
   });
 
+  it('429 + Retry-After on a gap resync: the resync waits as the venue asks, at gap priority, then ends live and exact', async () => {
+    r = await liveReplay(FILE, { speed: 20 });
+    await until(() => allLive(r!));
+    // Armed mid-run: the next ZILUSDT diff is lost and the snapshot for the resync is refused once.
+    r.server.faults.addRestRule({ symbol: 'ZILUSDT', status: 429, retryAfterSec: 1 });
+    r.server.faults.addFrameRule({ match: { symbol: 'ZILUSDT', channel: 'depth' }, fault: { kind: 'drop' } });
+    await quiescent(r);
+    const budget = r.svc.restBudget('binance-spot')!;
+    const zil = budget.history.filter((a) => a.key === 'ZILUSDT');
+    expect(zil.map((a) => [a.priority, a.status])).toEqual([
+      ['cold', 200],
+      ['gap', 429],
+      ['gap', 200],
+    ]);
+    const refused = zil[1]!;
+    expect(refused.blockedUntilMs).toBe(refused.doneMs! + 1000);
+    expect(zil[2]!.sentMs).toBeGreaterThanOrEqual(refused.blockedUntilMs!);
+    const ev = resyncsOf(r, 'ZILUSDT');
+    expect(ev.map((e) => [e.cause, e.outcome])).toEqual([
+      ['gap', 'pending'],
+      ['gap', 'live'],
+    ]);
+    // The resync could only end after the venue allowed the next request.
+    expect(ev[1]!.endedMs!).toBeGreaterThanOrEqual(refused.blockedUntilMs!);
+    for (const s of SYMBOLS.filter((x) => x !== 'ZILUSDT')) expect(leftLive(r, s), s).toEqual([]);
+    expectAllExact(r);
+  });
+
   it('a closed socket reconnects and every book on it resyncs, then all are exact', async () => {
     r = await liveReplay(FILE, { server: { faults: [{ match: { symbol: 'ZILUSDT', channel: 'depth', index: 500 }, fault: { kind: 'close', code: 1001 } }] } });
     await quiescent(r);
