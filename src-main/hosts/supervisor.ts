@@ -77,9 +77,14 @@ export interface SupervisorPolicy {
   statsIntervalMs: number;
 }
 
+/**
+ * A process is declared wedged only after 10 s without answering: a busy but healthy process on
+ * a loaded two-core machine can miss a few pings, and killing it would only add a resync storm.
+ * A crash is noticed at once regardless (exit event).
+ */
 export const DEFAULT_POLICY: SupervisorPolicy = {
-  heartbeatMs: 250,
-  unresponsiveAfterMs: 2000,
+  heartbeatMs: 500,
+  unresponsiveAfterMs: 10_000,
   helloTimeoutMs: 15_000,
   backoffInitialMs: 250,
   backoffMaxMs: 10_000,

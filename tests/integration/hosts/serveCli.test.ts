@@ -95,11 +95,18 @@ describe('npx depthdesk serve --replay', () => {
     const expected = (await Promise.all(used.map((r) => realBooks(r.rel, 10)))).flat();
     const live = expected.filter((b) => b.status.state === 'live');
     let st: EngineStatus;
+    let polls = 0;
     for (;;) {
       st = await get<EngineStatus>(s, '/api/status');
       // Caught up: every book message of the recording seen (Kraken v1 has no sequence ids to compare).
       const ok = live.every((b) => st.symbols.some((x) => x.venue === b.status.venue && x.symbol === b.status.symbol && x.state === 'live' && x.counters.messages >= b.status.counters.messages));
       if (ok) break;
+      polls++;
+      if (polls % 100 === 0) {
+        const behind = live.filter((b) => !st.symbols.some((x) => x.venue === b.status.venue && x.symbol === b.status.symbol && x.state === 'live' && x.counters.messages >= b.status.counters.messages));
+        console.log(s.lines.filter((l) => /^feed-\d+ /.test(l)).join('\n'));
+        console.log(`still waiting for ${behind.map((b) => { const x = st.symbols.find((y) => y.venue === b.status.venue && y.symbol === b.status.symbol); return `${b.status.venue} ${b.status.symbol} (${x?.state} ${x?.stateCause}, ${x?.counters.messages}/${b.status.counters.messages} msgs)`; }).join(', ')}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(st.mode).toBe('replay');
