@@ -9,6 +9,9 @@ import type { Port } from '../../../src-shared/contracts/rpc.ts';
 import { childProcessPort } from '../../../src-main/hosts/processPorts.ts';
 import { payloadArg } from '../../../src-main/hosts/processPayload.ts';
 import { realBooks } from '../../support/realBooks.ts';
+import { EventLog } from '../../support/eventLog.ts';
+import { Supervisor } from '../../../src-main/hosts/supervisor.ts';
+import { forkLauncher } from '../../../src-main/hosts/forkLauncher.ts';
 
 const ENTRY = join(import.meta.dirname, 'fixtures/contractChild.entry.ts');
 const RECORDING = 'okx/cryptofeed_books_2022-05-13.ndjson';
@@ -104,5 +107,35 @@ describe('engine contract over an in-memory pair and over a real child process',
     expect(peer.isClosed).toBe(true);
     await expect(peer.call('status.get', {})).rejects.toMatchObject({ message: expect.stringContaining('protocol version mismatch: supervisor speaks 1, feed "contract-child" (build fixture) speaks 2') });
     expect((await exited).code).toBe(0);
+  });
+
+  it('a wedged child is found by its missing heartbeats, killed and restarted by the supervisor', async () => {
+    const log = new EventLog();
+    const sup = new Supervisor({
+      launcher: forkLauncher({ entries: { feed: ENTRY }, env: { FIXTURE_RECORDING: RECORDING } }),
+      processes: [{ name: 'feed-0', role: 'feed', venues: [{ venue: 'okx', symbols: ['BTC-USDT'] }], bookDepth: 10, multicast: null, dataDir: '/nonexistent' }],
+      build: 'test',
+      mode: 'replay',
+      policy: { heartbeatMs: 50, unresponsiveAfterMs: 1500, backoffInitialMs: 10 },
+      log: () => {},
+    });
+    sup.subscribe(log);
+    const api = sup.attach({ emit: () => {} });
+    try {
+      await sup.start();
+      const first = await log.waitFor('process.event', (e) => e.kind === 'started');
+      const pid = Number(/^pid (\d+)/.exec(first.data.detail)![1]);
+      await api.handlers.resync!({ scope: 'venue', venue: 'okx' });
+      const wedged = await log.waitFor('process.event', (e) => e.kind === 'unresponsive');
+      expect(wedged.data.detail).toMatch(new RegExp(`^no heartbeat answer for \\d+ ms; killing pid ${pid}$`));
+      const exited = await log.waitFor('process.event', (e) => e.kind === 'exited');
+      expect(exited.data.detail).toMatch(/^killed by SIGKILL; reason: unresponsive: no heartbeat answer for \d+ ms$/);
+      const again = await log.waitFor('process.event', (e) => e.kind === 'started' && e.detail.endsWith('restart 1'));
+      expect(Number(/^pid (\d+)/.exec(again.data.detail)![1])).not.toBe(pid);
+      expect(() => process.kill(pid, 0)).toThrow();
+    } finally {
+      api.detach();
+      await sup.stop();
+    }
   });
 });
