@@ -106,6 +106,41 @@ export interface HttpConfig {
   token: string;
 }
 
+/** Raw captures of the venues' traffic (docs/CONFIG.md, "Recorder, incident captures, logs"). */
+export interface RecorderSettings {
+  enabled: boolean;
+  /** "all" or venue ids separated by commas. */
+  venues: string;
+  /** Folder; "" = <dataDir>/recordings. */
+  dir: string;
+  maxFileMiB: number;
+  maxFileMinutes: number;
+  /** Oldest files are deleted beyond this total (0 = no limit). */
+  maxTotalGiB: number;
+  /** Files older than this are deleted (0 = kept). */
+  maxAgeDays: number;
+}
+
+export interface IncidentSettings {
+  enabled: boolean;
+  beforeMs: number;
+  afterMs: number;
+  maxKept: number;
+}
+
+export interface LogSettings {
+  /** Folder; "" = <dataDir>/logs. */
+  dir: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  maxFileMiB: number;
+  maxFiles: number;
+}
+
+export interface DiagnosticsSettings {
+  /** Upper bound of a diagnostics bundle. */
+  maxMiB: number;
+}
+
 export interface LimitedModeConfig {
   symbolsPerVenue: number;
   depth: number;
@@ -124,6 +159,10 @@ export interface DepthdeskConfig {
   /** Where logs, recordings and diagnostics are written ("~" = the user's home). */
   dataDir: string;
   http: HttpConfig;
+  recorder: RecorderSettings;
+  incidents: IncidentSettings;
+  logs: LogSettings;
+  diagnostics: DiagnosticsSettings;
   credentials: Partial<Record<CredentialFamily, Credentials>>;
 }
 
@@ -148,6 +187,10 @@ type Kind =
   | { type: 'multicast-ipv4' }
   | { type: 'host' }
   | { type: 'path' }
+  /** A path, or "" for the default named in the setting's doc. */
+  | { type: 'optional-path' }
+  /** "all" or venue ids separated by commas. */
+  | { type: 'venue-list' }
   | { type: 'secret' };
 
 export interface Setting {
@@ -189,6 +232,22 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'http.port', env: 'DEPTHDESK_HTTP_PORT', kind: int(0, 65_535), doc: 'Port of the headless host; 0 = any free port.' },
   { path: 'http.allowRemote', env: 'DEPTHDESK_HTTP_ALLOW_REMOTE', kind: BOOL, doc: 'Allow binding to a non-loopback address (the token is still required on every request).' },
   { path: 'http.token', env: 'DEPTHDESK_HTTP_TOKEN', kind: { type: 'secret' }, doc: 'Fixed access token (at least 16 characters); empty = a new random token per start.' },
+  { path: 'recorder.enabled', env: 'DEPTHDESK_RECORDER_ENABLED', kind: BOOL, doc: 'Record every frame received and sent, connects and REST snapshots of the venues in recorder.venues to rolling gzip files.' },
+  { path: 'recorder.venues', env: 'DEPTHDESK_RECORDER_VENUES', kind: { type: 'venue-list' }, doc: 'Venues recorded: "all" or venue ids separated by commas (e.g. "binance-spot,okx").' },
+  { path: 'recorder.dir', env: 'DEPTHDESK_RECORDER_DIR', kind: { type: 'optional-path' }, doc: 'Folder of the recordings (one subfolder per venue); empty = <dataDir>/recordings.' },
+  { path: 'recorder.maxFileMiB', env: 'DEPTHDESK_RECORDER_MAX_FILE_MIB', kind: int(1, 4096), doc: 'A recording file rolls over after this many MiB of uncompressed frames.' },
+  { path: 'recorder.maxFileMinutes', env: 'DEPTHDESK_RECORDER_MAX_FILE_MINUTES', kind: int(1, 1440), doc: 'A recording file rolls over after this many minutes.' },
+  { path: 'recorder.maxTotalGiB', env: 'DEPTHDESK_RECORDER_MAX_TOTAL_GIB', kind: int(0, 100_000), doc: 'The oldest recording files are deleted while all of them together exceed this many GiB; 0 = no limit.' },
+  { path: 'recorder.maxAgeDays', env: 'DEPTHDESK_RECORDER_MAX_AGE_DAYS', kind: int(0, 3650), doc: 'Recording files older than this many days are deleted; 0 = kept.' },
+  { path: 'incidents.enabled', env: 'DEPTHDESK_INCIDENTS_ENABLED', kind: BOOL, doc: 'Capture the raw frames of the affected connection around every resync, stale connection and process restart (<dataDir>/incidents).' },
+  { path: 'incidents.beforeMs', env: 'DEPTHDESK_INCIDENTS_BEFORE_MS', kind: int(0, 600_000), doc: 'Frames kept in memory per connection and written with an incident: this long before it.' },
+  { path: 'incidents.afterMs', env: 'DEPTHDESK_INCIDENTS_AFTER_MS', kind: int(0, 600_000), doc: 'An incident capture keeps collecting its connection\'s frames this long after the (last) event.' },
+  { path: 'incidents.maxKept', env: 'DEPTHDESK_INCIDENTS_MAX_KEPT', kind: int(1, 100_000), doc: 'Incident captures kept on disk; older ones are deleted.' },
+  { path: 'logs.dir', env: 'DEPTHDESK_LOG_DIR', kind: { type: 'optional-path' }, doc: 'Folder of the log files (one per process, rotated); empty = <dataDir>/logs.' },
+  { path: 'logs.level', env: 'DEPTHDESK_LOG_LEVEL', kind: { type: 'enum', values: ['debug', 'info', 'warn', 'error'] }, doc: 'Lowest level written to the log files.' },
+  { path: 'logs.maxFileMiB', env: 'DEPTHDESK_LOG_MAX_FILE_MIB', kind: int(1, 1024), doc: 'A log file rotates after this many MiB.' },
+  { path: 'logs.maxFiles', env: 'DEPTHDESK_LOG_MAX_FILES', kind: int(1, 100), doc: 'Rotated log files kept per process.' },
+  { path: 'diagnostics.maxMiB', env: 'DEPTHDESK_DIAGNOSTICS_MAX_MIB', kind: int(1, 4096), doc: 'Upper bound of a diagnostics bundle; what does not fit is listed in its summary.' },
 ];
 
 /** `venue:SYM,SYM;venue:all` */
@@ -211,7 +270,7 @@ export function venueUrlEnv(venue: VenueId, which: 'wsUrl' | 'restUrl'): string 
 export const DEFAULT_CONFIG_FILE = join(appRoot, 'resources/config/default.json');
 
 const SYMBOL_RE = /^[A-Za-z0-9][A-Za-z0-9._\-/:]{0,63}$/;
-const TOP_KEYS = ['venues', 'depth', 'limited', 'limitedMode', 'processes', 'multicast', 'dataDir', 'http', 'credentials'];
+const TOP_KEYS = ['venues', 'depth', 'limited', 'limitedMode', 'processes', 'multicast', 'dataDir', 'http', 'recorder', 'incidents', 'logs', 'diagnostics', 'credentials'];
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
@@ -281,6 +340,19 @@ function checkScalar(path: string, v: unknown, kind: Kind, errors: string[]): vo
     case 'path':
       if (typeof v !== 'string' || v.length === 0) bad('must be a non-empty path');
       return;
+    case 'optional-path':
+      if (typeof v !== 'string') bad('must be a path, or "" for the default');
+      return;
+    case 'venue-list': {
+      if (typeof v !== 'string') {
+        bad('must be "all" or venue ids separated by commas');
+        return;
+      }
+      if (v.trim() === 'all') return;
+      const unknown = v.split(',').map((x) => x.trim()).filter((x) => !(VENUE_IDS as readonly string[]).includes(x));
+      if (unknown.length > 0) bad(`must be "all" or venue ids separated by commas (unknown: ${unknown.map((x) => JSON.stringify(x)).join(', ')}; known: ${VENUE_IDS.join(', ')})`);
+      return;
+    }
     case 'secret':
       if (typeof v !== 'string') bad('must be a string');
       else if (v.length > 0 && v.length < 16) errors.push(`${path}: must be empty (random per start) or at least 16 characters`);
@@ -364,7 +436,7 @@ function checkCredentials(v: unknown, errors: string[]): void {
 /** Unknown keys are errors: a typo must not silently fall back to a default. */
 function checkUnknownKeys(o: JsonObject, errors: string[]): void {
   for (const k of Object.keys(o)) if (!TOP_KEYS.includes(k)) errors.push(`${k}: unknown setting (known: ${TOP_KEYS.join(', ')})`);
-  for (const section of ['limitedMode', 'processes', 'multicast', 'http']) {
+  for (const section of ['limitedMode', 'processes', 'multicast', 'http', 'recorder', 'incidents', 'logs', 'diagnostics']) {
     const sec = o[section];
     if (sec === undefined) continue;
     if (!isObject(sec)) {
@@ -577,9 +649,40 @@ export function effectiveConfig(c: DepthdeskConfig): DepthdeskConfig {
 
 /** `dataDir` with "~" expanded, absolute. */
 export function resolveDataDir(c: DepthdeskConfig): string {
-  const d = c.dataDir;
+  return resolvePath(c.dataDir);
+}
+
+function resolvePath(d: string): string {
   if (d === '~' || d.startsWith('~/') || d.startsWith('~\\')) return join(homedir(), d.slice(1));
   return isAbsolute(d) ? d : resolve(d);
+}
+
+/** Where the processes write: logs, recordings, incident captures, diagnostics bundles, runtime files. */
+export interface DataPaths {
+  dataDir: string;
+  logs: string;
+  recordings: string;
+  incidents: string;
+  diagnostics: string;
+  run: string;
+}
+
+export function dataPaths(c: DepthdeskConfig): DataPaths {
+  const dataDir = resolveDataDir(c);
+  return {
+    dataDir,
+    logs: c.logs.dir === '' ? join(dataDir, 'logs') : resolvePath(c.logs.dir),
+    recordings: c.recorder.dir === '' ? join(dataDir, 'recordings') : resolvePath(c.recorder.dir),
+    incidents: join(dataDir, 'incidents'),
+    diagnostics: join(dataDir, 'diagnostics'),
+    run: join(dataDir, 'run'),
+  };
+}
+
+/** The venues `recorder.venues` names ("all" = every venue). */
+export function recordedVenues(r: RecorderSettings): 'all' | VenueId[] {
+  if (r.venues.trim() === 'all') return 'all';
+  return r.venues.split(',').map((x) => x.trim()) as VenueId[];
 }
 
 export const REDACTED = '(redacted)';

@@ -106,7 +106,7 @@ describe('configuration', () => {
   it('rejects unknown keys (typos) instead of silently using defaults', () => {
     const f = file('typo.json', { htpp: { port: 1 }, http: { prot: 1 }, venues: [{ venue: 'okx', symbols: ['BTC-USDT'], ws: 'x' }] });
     const errors = errorsOf(loadConfig({ file: f, env: {} }));
-    expect(errors).toContain('htpp: unknown setting (known: venues, depth, limited, limitedMode, processes, multicast, dataDir, http, credentials)');
+    expect(errors).toContain('htpp: unknown setting (known: venues, depth, limited, limitedMode, processes, multicast, dataDir, http, recorder, incidents, logs, diagnostics, credentials)');
     expect(errors).toContain('http.prot: unknown setting (known: host, port, allowRemote, token)');
   });
 
@@ -145,6 +145,22 @@ describe('configuration', () => {
     DEPTHDESK_HTTP_PORT: ['0', 0],
     DEPTHDESK_HTTP_ALLOW_REMOTE: ['1', true],
     DEPTHDESK_HTTP_TOKEN: ['0123456789abcdef0123', '0123456789abcdef0123'],
+    DEPTHDESK_RECORDER_ENABLED: ['1', true],
+    DEPTHDESK_RECORDER_VENUES: ['binance-spot,okx', 'binance-spot,okx'],
+    DEPTHDESK_RECORDER_DIR: ['/srv/captures', '/srv/captures'],
+    DEPTHDESK_RECORDER_MAX_FILE_MIB: ['64', 64],
+    DEPTHDESK_RECORDER_MAX_FILE_MINUTES: ['15', 15],
+    DEPTHDESK_RECORDER_MAX_TOTAL_GIB: ['0', 0],
+    DEPTHDESK_RECORDER_MAX_AGE_DAYS: ['30', 30],
+    DEPTHDESK_INCIDENTS_ENABLED: ['off', false],
+    DEPTHDESK_INCIDENTS_BEFORE_MS: ['5000', 5000],
+    DEPTHDESK_INCIDENTS_AFTER_MS: ['20000', 20000],
+    DEPTHDESK_INCIDENTS_MAX_KEPT: ['50', 50],
+    DEPTHDESK_LOG_DIR: ['/var/log/depthdesk', '/var/log/depthdesk'],
+    DEPTHDESK_LOG_LEVEL: ['debug', 'debug'],
+    DEPTHDESK_LOG_MAX_FILE_MIB: ['8', 8],
+    DEPTHDESK_LOG_MAX_FILES: ['10', 10],
+    DEPTHDESK_DIAGNOSTICS_MAX_MIB: ['50', 50],
   };
   it('every setting can be given by its environment variable', () => {
     for (const s of SETTINGS) {
@@ -197,6 +213,7 @@ describe('configuration', () => {
     expect(errorsOf(loadConfig({ env: { DEPTHDESK_MULTICAST_GROUPING: 'single' } }))[0]).toMatch(/^multicast\.grouping: "single" needs processes\.feeds = 1/);
     expect(loadConfig({ env: { DEPTHDESK_MULTICAST_GROUPING: 'single', DEPTHDESK_FEEDS: '1' } }).ok).toBe(true);
     expect(errorsOf(loadConfig({ env: { DEPTHDESK_HTTP_TOKEN: 'short' } }))[0]).toMatch(/^http\.token: must be empty \(random per start\) or at least 16 characters/);
+    expect(errorsOf(loadConfig({ env: { DEPTHDESK_RECORDER_VENUES: 'binance-spot,binanse' } }))[0]).toMatch(/^recorder\.venues: must be "all" or venue ids separated by commas \(unknown: "binanse"; known: binance-spot,/);
   });
 
   it('shards whole venues over the feed processes, balancing books', () => {
