@@ -4,10 +4,13 @@
  * A price string "61737.63000000" at scale 2 is the mantissa 6173763; at scale 8 it is
  * 6173763000000. Parsing walks the characters once and never goes through a binary float, so
  * every value the engine holds is exactly the venue's decimal. Mantissas are JS numbers that are
- * always integers below Number.MAX_SAFE_INTEGER (2^53 - 1); anything that would not fit, or that
- * carries more significant fractional digits than the scale allows, is reported as NaN so that
- * the caller can widen the scale or reject the message. Integers in that range are exact in a
- * double, and additions/comparisons of them are exact too.
+ * always integers held *exactly* by a double: every integer up to 2^53 - 1, and beyond that only
+ * the integers a double represents exactly (checked digit for digit with BigInt, e.g. a size of
+ * 10000000 at scale 9 = 1e16 beside sizes with nine decimals, as Gate and KuCoin send), up to
+ * 2^63 so the multicast wire's i64 holds them. Anything else, or text with more significant
+ * fractional digits than the scale allows, is reported as NaN so that the caller can widen the
+ * scale or reject the message; nothing is ever rounded. Comparisons of such mantissas are exact;
+ * sums of values beyond 2^53 are done in BigInt by the code that needs them (cumulative depth).
  */
 
 /** Returned by the parsers when the text is not a decimal that fits the requested scale. */
@@ -26,7 +29,7 @@ export function pow10(n: number): number {
 /**
  * Parse a decimal string (optionally signed, optionally with an exponent such as "1e-7") into a
  * mantissa at `scale` fractional digits. Returns NaN when the string is malformed, when it has
- * non-zero digits beyond `scale`, or when the mantissa would exceed 2^53 - 1.
+ * non-zero digits beyond `scale`, or when the mantissa is not an integer a double holds exactly.
  */
 export function parseScaled(s: string, scale: number): number {
   return parseScaledAt(s, 0, s.length, scale);
@@ -76,8 +79,45 @@ export function parseScaledAt(s: string, start: number, end: number, scale: numb
   const fracUsed = frac < 0 ? 0 : frac < scale ? frac : scale;
   const pad = scale - fracUsed;
   if (pad > 0) mant *= POW10[pad]!;
-  if (!(mant <= Number.MAX_SAFE_INTEGER)) return NOT_EXACT;
+  if (!(mant <= Number.MAX_SAFE_INTEGER) && !exactBeyondSafe(mant, s, start, end, scale)) return NOT_EXACT;
   return neg ? -mant : mant;
+}
+
+/** Largest magnitude a mantissa may have: the multicast wire carries i64. */
+const MAX_MANTISSA = 2 ** 63;
+
+/**
+ * A mantissa above 2^53 was accumulated in a double: accept it only if the double is exactly the
+ * integer the digits spell (rare path: very large sizes at a fine scale).
+ */
+function exactBeyondSafe(mant: number, s: string, start: number, end: number, scale: number): boolean {
+  if (!(mant < MAX_MANTISSA)) return false;
+  let digits = '';
+  let frac = -1;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      frac = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) continue;
+    if (frac >= 0) {
+      if (frac >= scale) continue;
+      frac++;
+    }
+    digits += s[i];
+  }
+  const pad = scale - (frac < 0 ? 0 : frac);
+  const exact = BigInt(digits + '0'.repeat(pad));
+  return BigInt(mant) === exact;
+}
+
+/** `a * 10^k` if the product is an integer a double holds exactly (and below 2^63), else NaN. */
+export function timesPow10(a: number, k: number): number {
+  const v = a * pow10(k);
+  if (Math.abs(v) <= Number.MAX_SAFE_INTEGER) return v;
+  if (!(Math.abs(v) < MAX_MANTISSA)) return NOT_EXACT;
+  return BigInt(v) === BigInt(a) * 10n ** BigInt(k) ? v : NOT_EXACT;
 }
 
 /** Slow path for exponent notation ("1e-7", "2.5E+3"), as rendered by JavaScript or Python. */
@@ -157,8 +197,7 @@ function trimZeros(s: string): string {
 export function rescale(mantissa: number, fromScale: number, toScale: number): number {
   if (toScale === fromScale) return mantissa;
   if (toScale < fromScale) throw new RangeError('rescale only widens');
-  const v = mantissa * pow10(toScale - fromScale);
-  return Math.abs(v) <= Number.MAX_SAFE_INTEGER ? v : NOT_EXACT;
+  return timesPow10(mantissa, toScale - fromScale);
 }
 
 /** Parse a decimal string to a BigInt mantissa at `scale` (for values beyond 2^53, e.g. notional sums). */

@@ -55,6 +55,11 @@ function checkSafe(v: number, what: string): void {
   if (!Number.isSafeInteger(v)) throw new RangeError(`OBMC: ${what} ${v} is not a safe integer`);
 }
 
+/** Mantissas: integers held exactly by a double within i64 (decimal.ts guarantees the exactness). */
+function checkMantissa(v: number, what: string): void {
+  if (!Number.isInteger(v) || v < -(2 ** 63) || !(v < 2 ** 63)) throw new RangeError(`OBMC: ${what} ${v} is not an i64 mantissa`);
+}
+
 function checkUnsigned(v: number, max: number, what: string): void {
   if (!Number.isInteger(v) || v < 0 || v > max) throw new RangeError(`OBMC: ${what} ${v} out of range 0..${max}`);
 }
@@ -251,8 +256,8 @@ export class PacketWriter {
     checkExponent(m.priceExponent, 'priceExponent');
     checkExponent(m.sizeExponent, 'sizeExponent');
     checkUnsigned(m.tradeSeq, Number.MAX_SAFE_INTEGER, 'tradeSeq');
-    checkSafe(m.price, 'price');
-    checkSafe(m.size, 'size');
+    checkMantissa(m.price, 'price');
+    checkMantissa(m.size, 'size');
     checkTime(m.exchangeTimeNs, 'exchangeTime');
     checkTime(m.venueTradeId, 'venueTradeId');
     const at = this.len;
@@ -355,8 +360,8 @@ export class PacketWriter {
   addEntry(price: number, size: number, orderCount: number, side: number, action: number): boolean {
     if (this.bookStart < 0) throw new RangeError('OBMC: addEntry without an open book message');
     if (!this.fits(ENTRY_SIZE)) return false;
-    checkSafe(price, 'price');
-    checkSafe(size, 'size');
+    checkMantissa(price, 'price');
+    checkMantissa(size, 'size');
     const at = this.len;
     const v = this.view;
     writeInt64(v, at, price);

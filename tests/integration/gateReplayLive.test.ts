@@ -4,15 +4,8 @@
  * align with a `with_id` snapshot the server cuts from its reference book, follow U/u, and end
  * equal to the reference. A diff lost in transit is a gap on that contract only: the engine asks
  * for a new snapshot and the book is exact again.
- *
- * Two kinds of book have no reference on the server and so never get a snapshot here:
- * - INK_USDT: its recorded snapshot needs 17 significant digits per size, beyond the engine's
- *   2^53 mantissas (typed invalid-size anomaly, tests/replay/gateVerify.test.ts);
- * - DIA_USDT (futures) and BTC_USDC (spot): every recorded diff is already inside the recorded
- *   snapshot, so the reference run never applies a message, and the server registers reference
- *   books on applied messages only (venueServer.ts).
- * Their requests time out and retry; a short REST timeout keeps them from holding both of the
- * budget's request slots while the other pairs wait.
+ * DIA_USDT (futures) and BTC_USDC (spot) apply no recorded diff at all (every one is inside the
+ * recorded snapshot): the server's reference is the snapshot itself, and they go live on it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { bookDifferences, leftLive, liveReplay, quiescent, until } from '../support/liveReplay.ts';
@@ -20,7 +13,7 @@ import type { LiveReplay } from '../support/liveReplay.ts';
 
 const FUT = 'gate/cryptofeed_futures_order_book_update_2023-05-24.ndjson';
 const SPOT = 'gate/cryptofeed_spot_order_book_update_2021-04-22.ndjson';
-const NO_REFERENCE = new Set(['INK_USDT', 'BTC_USDC', 'usdt/DIA_USDT']);
+const NO_REFERENCE = new Set<string>([]);
 const timing = { restTimeoutMs: 300 };
 
 let r: LiveReplay | undefined;
@@ -79,8 +72,9 @@ describe('Gate replay -> live engine', () => {
     // Real time x5 so that the fault can be armed while the stream runs.
     r = await liveReplay(FUT, { timing, speed: 5 });
     await until(() => r!.book('usdt/OMG_USDT').state === 'live');
-    // Armed now: the next OMG_USDT diff the server sends is dropped.
-    r.server.faults.addFrameRule({ match: { symbol: 'usdt/OMG_USDT', channel: 'depth' }, fault: { kind: 'drop' } });
+    // Armed now: an OMG_USDT diff in the middle of its 101 is dropped (not the last one, whose
+    // loss no later diff could reveal).
+    r.server.faults.addFrameRule({ match: { symbol: 'usdt/OMG_USDT', channel: 'depth', where: (f) => f.index >= 60 }, fault: { kind: 'drop' } });
     await settled(r);
     expect(r.server.faults.log.map((f) => [f.kind, f.symbol])).toEqual([['drop', 'usdt/OMG_USDT']]);
     const omg = r.book('usdt/OMG_USDT');

@@ -12,13 +12,6 @@ import { dropAt, duplicateAt, nthIndex, rewriteAt, runRecords } from '../support
 const REL = 'kucoin/cryptofeed_level2_2021-04-25.ndjson';
 const FILE = 'cryptofeed_level2_2021-04-25.ndjson';
 
-/**
- * CAPP-BTC's snapshot holds a size of 452338153.08 while other sizes of the book carry 8
- * decimals: one exact size scale needs 17 significant digits, more than the 2^53 mantissas of the
- * engine's books hold (src-shared/model/decimal.ts). The engine reports a typed invalid-size
- * anomaly rather than keep an inexact book; the sequence side of that symbol is fine.
- */
-const UNREPRESENTABLE = new Set(['CAPP-BTC']);
 
 type Change = [string, string, string];
 
@@ -110,7 +103,6 @@ describe('verify: the KuCoin level2 recording', () => {
     expect([...bySymbol.keys()].sort()).toEqual([...want.keys()].sort());
     expect(bySymbol.size).toBe(9);
     for (const [sym, s] of bySymbol) {
-      if (UNREPRESENTABLE.has(sym)) continue;
       expectClean(s);
       expect(s.counters.snapshots).toBe(1);
       expect(s.counters.applied, sym).toBe(want.get(sym)!.applied);
@@ -129,12 +121,12 @@ describe('verify: the KuCoin level2 recording', () => {
     expect(rebuild(records).get('BCHSV-USDT')!.sequenceOnly).toBe(792);
   });
 
-  it('CAPP-BTC: a book the 2^53 mantissas cannot hold exactly is a typed invalid-size anomaly, never an inexact book', async () => {
+  it('CAPP-BTC: a size beyond 2^53 at the book\'s scale (452338153.08) is held exactly, not rejected and never rounded', async () => {
     const capp = run(await loadRecording(dataPath(REL))).bySymbol.get('CAPP-BTC')!;
-    expect(capp.state).toBe('resyncing');
+    expect(capp.state).toBe('live');
     expect(capp.counters.gaps).toBe(0);
-    expect(capp.anomalies[0]!.kind).toBe('invalid-size');
-    expect(capp.anomalies[0]!.detail).toContain('overflows 2^53');
+    expect(capp.counters.invalid).toBe(0);
+    expect(capp.anomalies).toEqual([]);
   });
 
   it('normalizes match trades: taker side, exact price and size, nanosecond time to ms', async () => {
@@ -164,7 +156,7 @@ describe('KuCoin faults derived from the recording', () => {
     expect(snx.anomalies[0]!.kind).toBe('gap');
     expect(snx.anomalies[0]!.detail).toMatch(/^expected sequenceStart <= \d+, got \[\d+, \d+\]$/);
     expect(snx.snapshotRequests).toBeGreaterThan(base.get('SNX-BTC')!.snapshotRequests);
-    for (const [sym, s] of broken) if (sym !== 'SNX-BTC' && !UNREPRESENTABLE.has(sym)) expectClean(s);
+    for (const [sym, s] of broken) if (sym !== 'SNX-BTC') expectClean(s);
   });
 
   it('a duplicated l2update is counted and ignored: the book is the one without it', async () => {

@@ -14,7 +14,7 @@
  * - trust band: the price range in which the book is known to be complete. A REST snapshot
  *   limited to N levels only proves the levels it covers; windowed feeds prove their window.
  */
-import { pow10 } from '../../../src-shared/model/decimal.ts';
+import { timesPow10 } from '../../../src-shared/model/decimal.ts';
 
 /** Levels per block; a block splits in two when full. */
 const BLOCK = 64;
@@ -239,28 +239,24 @@ export class BookSide {
     return removed;
   }
 
-  /** Multiply every price (priceFactor) and size (sizeFactor) by a power of ten. */
-  scale(priceFactor: number, sizeFactor: number): void {
+  /**
+   * Multiply every price by 10^pk and every size by 10^sk. Returns false if a result is not an
+   * integer a double holds exactly (the side is then unusable and the caller resyncs).
+   */
+  scale(pk: number, sk: number): boolean {
+    let ok = true;
     for (let b = 0; b < this.counts.length; b++) {
       const keys = this.blocksK[b]!;
       const sizes = this.blocksS[b]!;
       for (let i = 0; i < this.counts[b]!; i++) {
-        keys[i] = keys[i]! * priceFactor;
-        sizes[i] = sizes[i]! * sizeFactor;
+        const k = pk === 0 ? keys[i]! : timesPow10(keys[i]!, pk);
+        const z = sk === 0 ? sizes[i]! : timesPow10(sizes[i]!, sk);
+        if (Number.isNaN(k) || Number.isNaN(z)) ok = false;
+        keys[i] = k;
+        sizes[i] = z;
       }
     }
-  }
-
-  /** True if any price or size no longer fits exactly after a scale. */
-  unsafe(): boolean {
-    for (let b = 0; b < this.counts.length; b++) {
-      const keys = this.blocksK[b]!;
-      const sizes = this.blocksS[b]!;
-      for (let i = 0; i < this.counts[b]!; i++) {
-        if (Math.abs(keys[i]!) > Number.MAX_SAFE_INTEGER || sizes[i]! > Number.MAX_SAFE_INTEGER) return true;
-      }
-    }
-    return false;
+    return ok;
   }
 
   /** Levels of storage allocated (blocks x block size). */
@@ -351,19 +347,19 @@ export class OrderBook {
   /**
    * Widen the price and/or size scale (a venue that trims trailing zeros can show a finer
    * decimal after the first snapshot). Every mantissa is multiplied by a power of ten, so the
-   * book stays exact. Returns false if a value would no longer fit in 2^53.
+   * book stays exact. Returns false if a value would no longer be an exact double integer.
    */
   widen(priceScale: number, sizeScale: number): boolean {
-    const pf = priceScale > this.priceScale ? pow10(priceScale - this.priceScale) : 1;
-    const sf = sizeScale > this.sizeScale ? pow10(sizeScale - this.sizeScale) : 1;
-    if (pf === 1 && sf === 1) return true;
-    this.bids.scale(pf, sf);
-    this.asks.scale(pf, sf);
-    if (!Number.isNaN(this.snapBidFloor)) this.snapBidFloor *= pf;
-    if (!Number.isNaN(this.snapAskCeiling)) this.snapAskCeiling *= pf;
-    this.priceScale = Math.max(priceScale, this.priceScale);
-    this.sizeScale = Math.max(sizeScale, this.sizeScale);
-    return !this.bids.unsafe() && !this.asks.unsafe();
+    const pk = Math.max(0, priceScale - this.priceScale);
+    const sk = Math.max(0, sizeScale - this.sizeScale);
+    if (pk === 0 && sk === 0) return true;
+    const okBids = this.bids.scale(pk, sk);
+    const okAsks = this.asks.scale(pk, sk);
+    if (!Number.isNaN(this.snapBidFloor)) this.snapBidFloor = timesPow10(this.snapBidFloor, pk);
+    if (!Number.isNaN(this.snapAskCeiling)) this.snapAskCeiling = timesPow10(this.snapAskCeiling, pk);
+    this.priceScale += pk;
+    this.sizeScale += sk;
+    return okBids && okAsks;
   }
 
   /** Top N levels per side as [price, size] mantissa pairs, best first. */

@@ -187,6 +187,10 @@ export class VenueServer {
             // The first connection of the recording that carries a symbol holds its reference.
             if (!this.refs.has(sb.symbol)) this.refs.set(sb.symbol, sb);
           },
+          // A book whose recorded diffs are all inside its snapshot is live from the snapshot alone.
+          onLive: (sb) => {
+            if (!this.refs.has(sb.symbol)) this.refs.set(sb.symbol, sb);
+          },
         }),
     );
     this.timeline = this.buildTimeline(opts.sources);

@@ -308,13 +308,13 @@ export class SymbolBook<Buffered = unknown> {
 
   /**
    * Widen the instrument scale so that these strings parse exactly. Returns false (after
-   * reporting an anomaly) if the text is not a decimal or would not fit in 2^53.
+   * reporting an anomaly) if the text is not a decimal or would not be held exactly.
    */
   widenFor(priceText: string, sizeText: string): boolean {
     const needP = Math.max(requiredScale(priceText), this.book.priceScale);
     const needS = Math.max(requiredScale(sizeText), this.book.sizeScale);
     if ((needP === this.book.priceScale && needS === this.book.sizeScale) || needP > 18 || needS > 18) {
-      // Nothing to widen: the text is malformed or its mantissa does not fit in 2^53.
+      // Nothing to widen: the text is malformed or its mantissa is not an exact double integer.
       this.anomaly('invalid-price', `not an exact decimal level: ${priceText} @ ${sizeText}`);
       return false;
     }
@@ -322,7 +322,7 @@ export class SymbolBook<Buffered = unknown> {
     this.instrument.priceScale = this.book.priceScale;
     this.instrument.sizeScale = this.book.sizeScale;
     if (!okWiden) {
-      this.anomaly('invalid-size', `scale ${this.book.priceScale}/${this.book.sizeScale} overflows 2^53`);
+      this.anomaly('invalid-size', `scale ${this.book.priceScale}/${this.book.sizeScale} cannot hold every level exactly (beyond the exact integers of a double)`);
       return false;
     }
     return true;

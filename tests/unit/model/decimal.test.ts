@@ -13,10 +13,21 @@ describe('parseScaled', () => {
     expect(parseScaled('0.123', 2)).toBeNaN();
     expect(parseScaled('0.1230', 3)).toBe(123);
   });
-  it('rejects malformed text and mantissas beyond 2^53', () => {
+  it('rejects malformed text and mantissas a double cannot hold exactly', () => {
     for (const s of ['', '.', '-', '1.2.3', '12a', ' 1', '0x10']) expect(parseScaled(s, 2)).toBeNaN();
+    // 9007199254740993 (2^53 + 1) has no exact double.
     expect(parseScaled('90071992547409.93', 2)).toBeNaN();
     expect(parseScaled('90071992547409.91', 2)).toBe(9007199254740991);
+    // 9 decimals of scale on a 17-digit size: not representable -> NaN, never rounded.
+    expect(parseScaled('12345678.123456789', 9)).toBeNaN();
+    // Beyond 2^63 the multicast i64 cannot carry it.
+    expect(parseScaled('10000000000', 9)).toBeNaN();
+  });
+  it('accepts integers beyond 2^53 that a double holds exactly (Gate INK_USDT: 10000000 at scale 9)', () => {
+    expect(parseScaled('10000000', 9)).toBe(1e16);
+    expect(BigInt(parseScaled('10000000', 9))).toBe(10_000_000_000_000_000n);
+    expect(parseScaled('452338153.08', 8)).toBe(45233815308000000);
+    expect(BigInt(parseScaled('452338153.08', 8))).toBe(45233815308000000n);
   });
   it('parses exponent notation as rendered by JavaScript (Bitfinex) and Python', () => {
     expect(parseScaled('1e-7', 8)).toBe(10);

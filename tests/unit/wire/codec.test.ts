@@ -136,16 +136,25 @@ describe('OBMC/1 round trips', () => {
   });
 
   it('refuses unrepresentable values at the encoder', () => {
-    expect(() => encodePacket(H, [delta([{ price: 2 ** 53, size: 1, orderCount: 0, side: 1, action: 1 }])])).toThrow(RangeError);
+    expect(() => encodePacket(H, [delta([{ price: 2 ** 63, size: 1, orderCount: 0, side: 1, action: 1 }])])).toThrow(RangeError);
+    expect(() => encodePacket(H, [delta([{ price: 1.5, size: 1, orderCount: 0, side: 1, action: 1 }])])).toThrow(RangeError);
     expect(() => encodePacket(H, [delta([], { priceExponent: -129 })])).toThrow(RangeError);
     expect(() => new PacketWriter(MAX_DATAGRAM_LIMIT + 1)).toThrow(RangeError);
   });
 
-  it('rejects 64-bit values beyond 2^53 at the decoder with a typed error', () => {
+  it('rejects 64-bit mantissas a double cannot hold exactly with a typed error', () => {
     const bytes = encodeOk([delta([{ price: 1, size: 1, orderCount: 0, side: 1, action: 1 }])]);
     const entry = 32 + 10 + 24 + 4;
-    new DataView(bytes.buffer).setUint32(entry + 4, 0x00400000, true); // price hi word: 2^54
+    new DataView(bytes.buffer).setUint32(entry + 4, 0x00400000, true); // price hi word: 2^54 + 1
     expect(errorCode(bytes)).toBe('unsafe-integer');
+  });
+
+  it('carries exact mantissas beyond 2^53 (a 1e16 size at scale 9, as Gate sends) both ways', () => {
+    const bytes = encodeOk([delta([{ price: 28144, size: 1e16, orderCount: 0, side: 1, action: 1 }])]);
+    const d = decodePacket(bytes);
+    if (!d.ok) throw new Error(d.error.detail);
+    const m = d.packet.messages[0]!.message as { entries: { size: number }[] };
+    expect(BigInt(m.entries[0]!.size)).toBe(10_000_000_000_000_000n);
   });
 });
 
