@@ -33,6 +33,10 @@ export interface RecorderConfig {
   retryMs?: number;
   /** gzip level (default 3: captures are written continuously, speed matters more than size). */
   gzipLevel?: number;
+  /** Keep everything under `dir` within this many bytes (default 0 = no limit). */
+  maxTotalBytes?: number;
+  /** Delete files older than this (default 0 = keep). */
+  maxAgeMs?: number;
 }
 
 export interface RecorderStats extends RecorderFileStats {
@@ -128,9 +132,19 @@ export class RawRecorder implements FrameTap {
       flushMs: 50,
       retryMs: 30_000,
       gzipLevel: 3,
+      maxTotalBytes: 0,
+      maxAgeMs: 0,
       ...cfg,
     };
-    const filesCfg: RecorderFilesConfig = { dir: this.cfg.dir, maxFileBytes: this.cfg.maxFileBytes, maxFileAgeMs: this.cfg.maxFileAgeMs, retryMs: this.cfg.retryMs, gzipLevel: this.cfg.gzipLevel };
+    const filesCfg: RecorderFilesConfig = {
+      dir: this.cfg.dir,
+      maxFileBytes: this.cfg.maxFileBytes,
+      maxFileAgeMs: this.cfg.maxFileAgeMs,
+      retryMs: this.cfg.retryMs,
+      gzipLevel: this.cfg.gzipLevel,
+      maxTotalBytes: this.cfg.maxTotalBytes,
+      maxAgeMs: this.cfg.maxAgeMs,
+    };
     this.worker = new Worker(workerUrl(), { workerData: filesCfg });
     this.worker.unref();
     this.worker.on('message', (m: { t: string; message?: string; bytes?: number; stats?: RecorderFileStats }) => {

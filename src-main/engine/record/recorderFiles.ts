@@ -1,8 +1,12 @@
 /**
  * The file side of the raw recorder: per-venue rolling gzip files, run inside the recorder's
  * worker thread so formatting and compression never compete with the feed's event loop.
+ *
+ * Retention: whenever a file is opened or finished, the recordings under `dir` (every venue,
+ * every process writing there) are trimmed, oldest first, to `maxTotalBytes` and `maxAgeMs`;
+ * files still being written by this recorder are never removed.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
@@ -16,6 +20,10 @@ export interface RecorderFilesConfig {
   maxFileAgeMs: number;
   retryMs: number;
   gzipLevel: number;
+  /** Keep the recordings under `dir` within this many bytes on disk (0 = no limit). */
+  maxTotalBytes?: number;
+  /** Delete recordings older than this (0 = keep). */
+  maxAgeMs?: number;
 }
 
 interface VenueFile {
@@ -36,6 +44,8 @@ export interface RecorderFileStats {
   errors: number;
   lastError: string | null;
   currentFiles: string[];
+  /** Files deleted by the retention limits. */
+  filesRemoved?: number;
 }
 
 export class RecorderFiles {
@@ -75,7 +85,11 @@ export class RecorderFiles {
         this.files.delete(venue);
         const p = endFile(vf);
         this.closing.add(p);
-        void p.then(() => this.closing.delete(p));
+        // A gzip file has its real size once it is closed: apply the limits then.
+        void p.then(() => {
+          this.closing.delete(p);
+          this.retain(Date.now());
+        });
         vf = undefined;
       }
       vf ??= this.open(venue, now);
@@ -123,7 +137,50 @@ export class RecorderFiles {
     gzip.pipe(out);
     this.files.set(venue, vf);
     this.stats.files++;
+    this.retain(nowMs);
     return vf;
+  }
+
+  /** Apply the size and age limits to every recording under `dir`, oldest first. */
+  private retain(nowMs: number): void {
+    const maxTotal = this.cfg.maxTotalBytes ?? 0;
+    const maxAge = this.cfg.maxAgeMs ?? 0;
+    if (maxTotal <= 0 && maxAge <= 0) return;
+    const open = new Set([...this.files.values()].map((f) => f.path));
+    const all: { path: string; order: string; size: number; mtimeMs: number }[] = [];
+    try {
+      for (const d of readdirSync(this.cfg.dir, { withFileTypes: true })) {
+        if (!d.isDirectory()) continue;
+        const sub = join(this.cfg.dir, d.name);
+        for (const f of readdirSync(sub)) {
+          if (!f.endsWith('.ndjson.gz')) continue;
+          const p = join(sub, f);
+          const st = statSync(p, { throwIfNoEntry: false });
+          if (st !== undefined) all.push({ path: p, order: fileOrder(f), size: st.size, mtimeMs: st.mtimeMs });
+        }
+      }
+    } catch (e) {
+      this.error(`recorder: cannot list ${this.cfg.dir} for retention: ${(e as Error).message}`);
+      return;
+    }
+    // Oldest first by the time the file was opened (its name), not by its last write: files close
+    // asynchronously, so an older file can be written to last.
+    all.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    let total = all.reduce((n, f) => n + f.size, 0);
+    for (const f of all) {
+      const tooOld = maxAge > 0 && nowMs - f.mtimeMs > maxAge;
+      const tooBig = maxTotal > 0 && total > maxTotal;
+      if (!tooOld && !tooBig) break;
+      if (open.has(f.path)) continue;
+      try {
+        unlinkSync(f.path);
+        total -= f.size;
+        this.stats.filesRemoved = (this.stats.filesRemoved ?? 0) + 1;
+      } catch (e) {
+        // Another process writing to the same folder may have removed it first.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.error(`recorder: cannot remove ${f.path}: ${(e as Error).message}`);
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -131,7 +188,14 @@ export class RecorderFiles {
     this.files.clear();
     await Promise.all([...done, ...this.closing]);
     this.stats.currentFiles = [];
+    this.retain(Date.now());
   }
+}
+
+/** Sort key of `<venue>-<UTC time>[-n].ndjson.gz`: the time, then the same-millisecond counter. */
+function fileOrder(name: string): string {
+  const m = /(\d{4}-\d{2}-\d{2}T[\d-]+Z)(?:-(\d+))?\.ndjson\.gz$/.exec(name);
+  return m === null ? name : `${m[1]}-${(m[2] ?? '0').padStart(6, '0')}`;
 }
 
 function endFile(vf: VenueFile): Promise<void> {

@@ -61,6 +61,25 @@ describe('RawRecorder', () => {
     expect(lines).toBe(frames.length);
   });
 
+  it('keeps the folder within its total size: the oldest files go, the newest frames stay', async () => {
+    const dir = tmp();
+    const rec = new RawRecorder({ dir, venues: 'all', maxFileBytes: 200_000, maxTotalBytes: 150_000, flushMs: 5 });
+    const frames = await framesOf(SPOT);
+    for (let i = 0; i < frames.length; i++) {
+      rec.frame(frames[i]!);
+      if (i % 500 === 0) await new Promise((r) => setTimeout(r, 6));
+    }
+    await rec.close();
+    const files = readdirSync(join(dir, 'binance-spot')).sort();
+    const stats = rec.stats();
+    expect(stats.files).toBeGreaterThan(3);
+    expect(stats.filesRemoved).toBe(stats.files - files.length);
+    expect(files.length).toBeLessThan(stats.files);
+    // The newest file is always kept and ends with the last frame of the capture.
+    const last = gunzipSync(readFileSync(join(dir, 'binance-spot', files.at(-1)!))).toString('utf8').trimEnd().split('\n').at(-1)!;
+    expect(BigInt(JSON.parse(last).recv_ts_ns)).toBe(frames.at(-1)!.recvTsNs);
+  });
+
   it('reports an unwritable directory and keeps accepting frames without throwing', async () => {
     const base = tmp();
     const blocker = join(base, 'not-a-dir');
