@@ -227,6 +227,8 @@ export interface IncidentRef {
   path: string;
   /** Epoch ms after which the folder is complete. */
   readyMs: number;
+  /** What triggered the capture (an anomaly kind, "process-restart"). */
+  cause?: string;
 }
 
 /** A resync from its start to its outcome (one event on start, one on end, same id). */
