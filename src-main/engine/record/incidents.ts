@@ -105,7 +105,7 @@ export class IncidentRecorder implements FrameTap {
     const id = this.trigger(ev);
     let readyMs = this.cfg.now();
     for (const c of this.open.values()) if (c.id === id) readyMs = c.untilMs;
-    return { id, path: join(this.cfg.dir, id), readyMs };
+    return { id, path: join(this.cfg.dir, id), readyMs, cause: ev.kind };
   }
 
   private key(venue: string, conn: string): string {
