@@ -3,7 +3,6 @@
  * supervisor -> HTTP/WebSocket host. `depthdesk serve` and `depthdesk start` (when Electron is
  * not available) run this; tests run it in-process with the real entries as child processes.
  */
-import { join } from 'node:path';
 import type { ConfigView } from '../../src-shared/contracts/engineApi.ts';
 import type { VenueId } from '../../src-shared/model/market.ts';
 import { VENUES } from '../engine/venues/registry.ts';
@@ -11,7 +10,7 @@ import { startReplay } from '../engine/replay/replayPlan.ts';
 import type { ReplayPlan } from '../engine/replay/replayPlan.ts';
 import { Logger, registerSecret } from '../engine/services/logger.ts';
 import { buildId } from './buildInfo.ts';
-import { effectiveConfig, redactConfig, resolveDataDir } from './config.ts';
+import { dataPaths, effectiveConfig, redactConfig, resolveDataDir } from './config.ts';
 import { planProcesses } from './processPlan.ts';
 import type { DepthdeskConfig, VenueConfig } from './config.ts';
 import { ensureRenderer } from './consoleAssets.ts';
@@ -80,7 +79,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   const cfg = effectiveConfig(opts.config);
   const dataDir = resolveDataDir(cfg);
   const build = buildId();
-  const log = new Logger({ dir: join(dataDir, 'logs'), process: 'host', echo: false });
+  const paths = dataPaths(cfg);
+  const log = new Logger({ dir: paths.logs, process: 'host', level: cfg.logs.level, maxFileBytes: cfg.logs.maxFileMiB * 2 ** 20, maxFiles: cfg.logs.maxFiles, echo: false });
   for (const c of Object.values(cfg.credentials)) for (const v of Object.values(c ?? {})) registerSecret(v);
   const token = cfg.http.token || newToken();
   registerSecret(token);

@@ -22,6 +22,7 @@ import type { VenueId } from '../../src-shared/model/market.ts';
 import { EngineService } from '../engine/services/engineService.ts';
 import type { EngineServiceOptions, EngineVenueConfig } from '../engine/services/engineService.ts';
 import { VENUES } from '../engine/venues/registry.ts';
+import { Logger } from '../engine/services/logger.ts';
 import { attachPublisher } from '../engine/publish/attachPublisher.ts';
 import type { AttachedPublisher } from '../engine/publish/attachPublisher.ts';
 import { VENUE_CHANNEL } from '../engine/publish/channelAddressing.ts';
@@ -72,6 +73,14 @@ export async function serveEngine(port: Port, payload: ProcessPayload, opts: Ser
     else venues.push({ venue: v.venue, symbols: v.symbols, ...(v.wsUrl !== undefined ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl !== undefined ? { restUrl: v.restUrl } : {}) });
   }
   const service = new EngineService({ venues, processName: payload.name, bookDepth: payload.bookDepth, mode: payload.mode, build, ...opts.service });
+  // The process's own log file (<logs>/<name>.log): lifecycle and every notice, with its identity.
+  const out = payload.output;
+  const log = new Logger(out ? { dir: out.paths.logs, process: payload.name, level: out.logs.level, maxFileBytes: out.logs.maxFileMiB * 2 ** 20, maxFiles: out.logs.maxFiles, echo: false } : { process: payload.name, echo: false, level: 'warn' });
+  log.info('starting', { pid: process.pid, build, restart: payload.restart, venues: venues.map((v) => v.venue), mode: payload.mode });
+  service.on('feed.notice', (n) => log.log(n.level, n.message, { ...(n.venue ? { venue: n.venue } : {}), ...(n.symbol ? { symbol: n.symbol } : {}) }));
+  service.on('feed.resync', (r) => {
+    if (r.outcome !== 'pending') log.info(`resync ${r.outcome}`, { venue: r.venue, symbol: r.symbol, cause: r.cause, durationMs: r.durationMs });
+  });
   let publisher: AttachedPublisher | null = null;
   let publisherError: string | null = null;
   const base = service.handlers();
@@ -116,6 +125,7 @@ export async function serveEngine(port: Port, payload: ProcessPayload, opts: Ser
     if (closing) return;
     closing = true;
     void (async () => {
+      log.info('stopping', { reason });
       await publisher?.close();
       await service.stop();
       resolveClosed(reason);
@@ -123,8 +133,12 @@ export async function serveEngine(port: Port, payload: ProcessPayload, opts: Ser
   });
 
   await service.start();
-  for (const why of skipped) peer.emit('feed.notice', { level: 'error', venue: null, symbol: null, message: `${payload.name} skipped ${why}`, tsMs: Date.now() });
+  for (const why of skipped) {
+    log.error(`skipped ${why}`);
+    peer.emit('feed.notice', { level: 'error', venue: null, symbol: null, message: `${payload.name} skipped ${why}`, tsMs: Date.now() });
+  }
   if (publisherError !== null) {
+    log.error(`multicast publisher not started: ${publisherError}`);
     peer.emit('feed.notice', { level: 'error', venue: null, symbol: null, message: `${payload.name}: multicast publisher not started: ${publisherError}`, tsMs: Date.now() });
   }
   return { service, peer, publisher, closed };

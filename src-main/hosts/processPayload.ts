@@ -6,7 +6,7 @@
  * Credentials are not passed: public market data needs none.
  */
 import type { Role } from '../../src-shared/contracts/engineApi.ts';
-import type { MulticastConfig, VenueConfig } from './config.ts';
+import type { DataPaths, IncidentSettings, LogSettings, MulticastConfig, RecorderSettings, VenueConfig } from './config.ts';
 
 export const PAYLOAD_ARG = '--depthdesk-process=';
 
@@ -25,6 +25,18 @@ export interface ProcessPayload {
   /** Where this process may write (logs, recordings). */
   dataDir: string;
   mode: 'live' | 'replay';
+  /**
+   * The folders and the settings of what a feed process writes itself (its log file, raw
+   * recordings, incident captures). Absent in tests that start bare processes.
+   */
+  output?: ProcessOutput;
+}
+
+export interface ProcessOutput {
+  paths: DataPaths;
+  logs: LogSettings;
+  recorder: RecorderSettings;
+  incidents: IncidentSettings;
 }
 
 export function payloadArg(p: ProcessPayload): string {

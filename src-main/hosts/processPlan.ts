@@ -5,7 +5,7 @@
  * imports so that the Electron main process can use it.
  */
 import type { DepthdeskConfig, MulticastConfig, VenueConfig } from './config.ts';
-import { shardVenues } from './config.ts';
+import { dataPaths, shardVenues } from './config.ts';
 import type { ProcessSpec, SupervisorPolicy } from './supervisor.ts';
 
 export interface ProcessPlan {
@@ -18,7 +18,8 @@ export interface ProcessPlan {
 /** `cfg` is the effective configuration (limited mode applied); `venues` the ones to run. */
 export function planProcesses(cfg: DepthdeskConfig, venues: VenueConfig[], dataDir: string, multicastOn: boolean = cfg.multicast.enabled): ProcessPlan {
   const multicast = multicastOn && cfg.processes.publisher === 'beside-books' ? { ...cfg.multicast, enabled: true } : null;
-  const processes: ProcessSpec[] = shardVenues(venues, cfg.processes.feeds).map((s, i) => ({ name: `feed-${i}`, role: 'feed', venues: s, bookDepth: cfg.depth, multicast, dataDir }));
+  const output = { paths: { ...dataPaths(cfg), dataDir }, logs: cfg.logs, recorder: cfg.recorder, incidents: cfg.incidents };
+  const processes: ProcessSpec[] = shardVenues(venues, cfg.processes.feeds).map((s, i) => ({ name: `feed-${i}`, role: 'feed', venues: s, bookDepth: cfg.depth, multicast, dataDir, output }));
   return {
     processes,
     multicast,

@@ -102,6 +102,7 @@ export interface ProcessSpec {
   bookDepth: number;
   multicast: ProcessPayload['multicast'];
   dataDir: string;
+  output?: ProcessPayload['output'];
 }
 
 export interface LogEntry {
@@ -375,6 +376,7 @@ export class Supervisor {
       multicast: m.spec.multicast,
       dataDir: m.spec.dataDir,
       mode: this.opts.mode,
+      ...(m.spec.output !== undefined ? { output: m.spec.output } : {}),
     };
     let child: LaunchedProcess;
     try {
