@@ -679,6 +679,28 @@ export function dataPaths(c: DepthdeskConfig): DataPaths {
   };
 }
 
+/**
+ * Every secret value a process can see: credentials and the access token from the environment
+ * and, when given, the configuration. Hosts register them with the logger so that no log line,
+ * capture or diagnostics bundle shows them.
+ */
+export function secretValues(env: Record<string, string | undefined>, cfg?: DepthdeskConfig): string[] {
+  const out: string[] = [];
+  for (const fam of CREDENTIAL_FAMILIES) {
+    for (const field of Object.keys(CREDENTIAL_FIELDS) as (keyof Credentials)[]) {
+      const v = env[credentialEnv(fam, field)];
+      if (v) out.push(v);
+    }
+  }
+  const token = env['DEPTHDESK_HTTP_TOKEN'];
+  if (token) out.push(token);
+  if (cfg !== undefined) {
+    for (const c of Object.values(cfg.credentials)) for (const v of Object.values(c ?? {})) if (v) out.push(v);
+    if (cfg.http.token) out.push(cfg.http.token);
+  }
+  return out;
+}
+
 /** The venues `recorder.venues` names ("all" = every venue). */
 export function recordedVenues(r: RecorderSettings): 'all' | VenueId[] {
   if (r.venues.trim() === 'all') return 'all';
