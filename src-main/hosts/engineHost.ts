@@ -29,6 +29,7 @@ import { VENUE_CHANNEL } from '../engine/publish/channelAddressing.ts';
 import type { MulticastConfig } from './config.ts';
 import type { ProcessPayload } from './processPayload.ts';
 import { buildId } from './buildInfo.ts';
+import { feedRecording } from './feedRecording.ts';
 
 const FORWARDED: EngineTopic[] = ['feed.transition', 'feed.resync', 'feed.notice', 'stats.frame', 'book.frame'];
 
@@ -72,7 +73,9 @@ export async function serveEngine(port: Port, payload: ProcessPayload, opts: Ser
     else if (v.symbols === 'all') skipped.push(`${v.venue}: "all" symbols cannot be listed by this build yet; name the symbols in the configuration`);
     else venues.push({ venue: v.venue, symbols: v.symbols, ...(v.wsUrl !== undefined ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl !== undefined ? { restUrl: v.restUrl } : {}) });
   }
-  const service = new EngineService({ venues, processName: payload.name, bookDepth: payload.bookDepth, mode: payload.mode, build, ...opts.service });
+  // Raw recorder and incident captures (feedRecording.ts), when the payload's settings turn them on.
+  const recording = feedRecording(payload.output, payload.name);
+  const service = new EngineService({ venues, processName: payload.name, bookDepth: payload.bookDepth, mode: payload.mode, build, ...recording.serviceOptions, ...opts.service });
   // The process's own log file (<logs>/<name>.log): lifecycle and every notice, with its identity.
   const out = payload.output;
   const log = new Logger(out ? { dir: out.paths.logs, process: payload.name, level: out.logs.level, maxFileBytes: out.logs.maxFileMiB * 2 ** 20, maxFiles: out.logs.maxFiles, echo: false } : { process: payload.name, echo: false, level: 'warn' });
@@ -81,6 +84,7 @@ export async function serveEngine(port: Port, payload: ProcessPayload, opts: Ser
   service.on('feed.resync', (r) => {
     if (r.outcome !== 'pending') log.info(`resync ${r.outcome}`, { venue: r.venue, symbol: r.symbol, cause: r.cause, durationMs: r.durationMs });
   });
+  recording.wire(service, log);
   let publisher: AttachedPublisher | null = null;
   let publisherError: string | null = null;
   const base = service.handlers();
@@ -128,11 +132,15 @@ export async function serveEngine(port: Port, payload: ProcessPayload, opts: Ser
       log.info('stopping', { reason });
       await publisher?.close();
       await service.stop();
+      await recording.close();
       resolveClosed(reason);
     })();
   });
 
   await service.start();
+  // A restarted process lost the books and rings of the one before: capture how its connections
+  // come back (the supervisor's process-restart resyncs point at these captures).
+  if (payload.restart > 0) service.captureAll('process-restart', `${payload.name} restarted (restart ${payload.restart}): its books resync from scratch`);
   for (const why of skipped) {
     log.error(`skipped ${why}`);
     peer.emit('feed.notice', { level: 'error', venue: null, symbol: null, message: `${payload.name} skipped ${why}`, tsMs: Date.now() });
