@@ -16,6 +16,7 @@ import type {
   BookFrame,
   BookView,
   ConfigView,
+  DiagnosticsProgress,
   DiagnosticsResult,
   EngineEvents,
   EngineStatus,
@@ -284,6 +285,11 @@ export class Supervisor {
     if (!m?.child) return false;
     m.child.kill();
     return true;
+  }
+
+  /** Tell every console view how a diagnostics export is going (whoever started it). */
+  announce(p: DiagnosticsProgress): void {
+    this.broadcast('diagnostics.progress', p);
   }
 
   /** Listen to everything the supervisor emits (logs, the HTTP host's event stream). */
@@ -583,6 +589,11 @@ export class Supervisor {
     peer.on('feed.notice', (n) => {
       push(this.notices, n);
       this.broadcast('feed.notice', n);
+      // A restarted process says where it captures its connections: the restart resyncs of that
+      // venue point there, so their end events name the capture.
+      if (n.incident?.cause === 'process-restart' && n.venue !== null) {
+        for (const r of m.restartResyncs.values()) if (r.venue === n.venue && r.incident === undefined) r.incident = n.incident;
+      }
     });
     peer.on('stats.frame', (f) => {
       this.absorbSymbols(m, f.symbols, f.venues);
