@@ -72,3 +72,59 @@ export function crc32Text(text: string): number {
 export function toSigned32(unsigned: number): number {
   return unsigned | 0;
 }
+
+/** Scratch for digit emission (an i64 has at most 19 digits). */
+const DIGITS = new Uint8Array(24);
+
+/**
+ * Feed the decimal digits of a non-negative integer (no leading zeros; "0" for 0) into a running
+ * CRC, without building a string. Only for safe integers (callers take the text path otherwise).
+ */
+export function crc32UInt(crc: number, n: number): number {
+  let len = 0;
+  do {
+    const q = Math.floor(n / 10);
+    DIGITS[len++] = 48 + (n - q * 10);
+    n = q;
+  } while (n > 0);
+  let c = crc;
+  while (len > 0) c = byte(c, DIGITS[--len]!);
+  return c;
+}
+
+/**
+ * Feed the canonical text of a decimal mantissa at `scale` (as `formatScaled` renders it: no
+ * trailing zeros, no exponent, '-' for negatives) into a running CRC without building a string.
+ * The book checksums hash these texts for every level of every message, so this is a hot path.
+ */
+export function crc32Scaled(crc: number, mantissa: number, scale: number): number {
+  let c = crc;
+  let a = mantissa;
+  if (a < 0) {
+    c = byte(c, 45);
+    a = -a;
+  }
+  if (scale === 0) return crc32UInt(c, a);
+  const p = POW10[scale]!;
+  const int = Math.floor(a / p);
+  let frac = a - int * p;
+  c = crc32UInt(c, int);
+  if (frac === 0) return c;
+  let width = scale;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    width--;
+  }
+  c = byte(c, 46);
+  let len = 0;
+  while (len < width) {
+    const q = Math.floor(frac / 10);
+    DIGITS[len++] = 48 + (frac - q * 10);
+    frac = q;
+  }
+  while (len > 0) c = byte(c, DIGITS[--len]!);
+  return c;
+}
+
+const POW10: number[] = [];
+for (let i = 0, v = 1; i <= 22; i++, v *= 10) POW10.push(v);

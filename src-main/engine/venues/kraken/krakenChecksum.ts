@@ -14,7 +14,7 @@
  * decimals, so the session learns them from the snapshot strings; v2 takes them from the
  * `instrument` channel (price_precision / qty_precision), krakenV2Session.ts.
  */
-import { CRC32_INIT, crc32Final, crc32Update } from '../../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Final, crc32UInt, crc32Update } from '../../../../src-shared/model/crc32.ts';
 import { formatWithDecimals } from '../../../../src-shared/model/decimal.ts';
 import type { LevelText } from '../../../../src-shared/model/market.ts';
 import type { BookSide, OrderBook } from '../../book/orderBook.ts';
@@ -36,15 +36,30 @@ export function krakenChecksumField(text: string): string {
   return digits.slice(i);
 }
 
+/**
+ * A value at the pair's wire decimals with '.' removed and leading zeros stripped is just the
+ * integer mantissa * 10^(decimals - scale): hash its digits directly (hot path, every message).
+ * Falls back to the text path when that integer is not a safe integer or would need rounding.
+ */
+function field(crc: number, mantissa: number, scale: number, decimals: number): number {
+  const n = decimals >= scale ? mantissa * POW10[decimals - scale]! : mantissa / POW10[scale - decimals]!;
+  if (n > 0 && Number.isSafeInteger(n)) return crc32UInt(crc, n);
+  return crc32Update(crc, krakenChecksumField(formatWithDecimals(mantissa, scale, decimals)));
+}
+
 function sideText(side: BookSide, book: OrderBook, dec: WireDecimals, crc: number): number {
   let c = crc;
-  const n = Math.min(side.count, KRAKEN_CHECKSUM_DEPTH);
-  for (let i = 0; i < n; i++) {
-    c = crc32Update(c, krakenChecksumField(formatWithDecimals(side.priceAt(i), book.priceScale, dec.price)));
-    c = crc32Update(c, krakenChecksumField(formatWithDecimals(side.sizeAtLevel(i), book.sizeScale, dec.size)));
-  }
+  const ps = book.priceScale;
+  const ss = book.sizeScale;
+  side.forEachBest(KRAKEN_CHECKSUM_DEPTH, (p, s) => {
+    c = field(c, p, ps, dec.price);
+    c = field(c, s, ss, dec.size);
+  });
   return c;
 }
+
+const POW10: number[] = [];
+for (let i = 0, v = 1; i <= 22; i++, v *= 10) POW10.push(v);
 
 /** Unsigned checksum of a local book rendered at the pair's wire decimals. */
 export function krakenBookChecksum(book: OrderBook, dec: WireDecimals): number {

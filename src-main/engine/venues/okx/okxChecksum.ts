@@ -16,7 +16,7 @@
  * Checksum Field Deprecation", 2026-05-21; ccxt PR #30299): 0 or a missing field means "not
  * provided", never a failure.
  */
-import { CRC32_INIT, crc32Final, crc32Update, toSigned32 } from '../../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Final, crc32Scaled, crc32Update, toSigned32 } from '../../../../src-shared/model/crc32.ts';
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 import type { LevelText } from '../../../../src-shared/model/market.ts';
 import type { BookSide, OrderBook } from '../../book/orderBook.ts';
@@ -69,10 +69,55 @@ function textLevels(levels: readonly LevelText[]): TextLevels {
   return { count: levels.length, price: (i) => levels[i]!.price, size: (i) => levels[i]!.size };
 }
 
-/** Signed checksum of a local book, as OKX would send it for this state. */
+/**
+ * Signed checksum of a local book, as OKX would send it for this state. Hot path (every message):
+ * hashes the mantissas' canonical text digit by digit without building strings; values beyond
+ * 2^53 (never seen on OKX) take the text path.
+ */
 export function okxBookChecksum(book: OrderBook): number {
-  return checksumOf(bookLevels(book.bids, book.priceScale, book.sizeScale), bookLevels(book.asks, book.priceScale, book.sizeScale));
+  const ps = book.priceScale;
+  const ss = book.sizeScale;
+  const nb = Math.min(book.bids.count, OKX_CHECKSUM_DEPTH);
+  const na = Math.min(book.asks.count, OKX_CHECKSUM_DEPTH);
+  const bp = TOP_BID_P;
+  const bs = TOP_BID_S;
+  const ap = TOP_ASK_P;
+  const as = TOP_ASK_S;
+  let safe = true;
+  book.bids.forEachBest(nb, (p, s, i) => {
+    bp[i] = p;
+    bs[i] = s;
+    if (s > Number.MAX_SAFE_INTEGER || p > Number.MAX_SAFE_INTEGER) safe = false;
+  });
+  book.asks.forEachBest(na, (p, s, i) => {
+    ap[i] = p;
+    as[i] = s;
+    if (s > Number.MAX_SAFE_INTEGER || p > Number.MAX_SAFE_INTEGER) safe = false;
+  });
+  if (!safe) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
+  let crc = CRC32_INIT;
+  let first = true;
+  for (let i = 0; i < OKX_CHECKSUM_DEPTH; i++) {
+    if (i < nb) {
+      if (!first) crc = crc32Update(crc, ':');
+      first = false;
+      crc = crc32Update(crc32Scaled(crc, bp[i]!, ps), ':');
+      crc = crc32Scaled(crc, bs[i]!, ss);
+    }
+    if (i < na) {
+      if (!first) crc = crc32Update(crc, ':');
+      first = false;
+      crc = crc32Update(crc32Scaled(crc, ap[i]!, ps), ':');
+      crc = crc32Scaled(crc, as[i]!, ss);
+    }
+  }
+  return toSigned32(crc32Final(crc));
 }
+
+const TOP_BID_P = new Float64Array(OKX_CHECKSUM_DEPTH);
+const TOP_BID_S = new Float64Array(OKX_CHECKSUM_DEPTH);
+const TOP_ASK_P = new Float64Array(OKX_CHECKSUM_DEPTH);
+const TOP_ASK_S = new Float64Array(OKX_CHECKSUM_DEPTH);
 
 /** The text the checksum hashes for a local book (diagnostics for a mismatch). */
 export function okxBookChecksumText(book: OrderBook): string {
