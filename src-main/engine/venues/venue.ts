@@ -73,6 +73,11 @@ export interface VenueSpec {
   recognizes?(url: string): boolean;
   /** Venue symbol a recorded REST snapshot URL asks for. */
   snapshotSymbol?(url: string): string | undefined;
+  /**
+   * Every symbol the venue currently lists for this market, from its public instruments endpoint
+   * (configuration `"symbols": "all"`). A venue without it cannot follow "all" yet; the hosts say so.
+   */
+  listSymbols?(restBaseUrl?: string): Promise<{ ok: true; symbols: string[] } | { ok: false; error: string }>;
 }
 
 export interface VenueSession {
