@@ -74,9 +74,26 @@ function fractionDigits(s: string): number {
 
 /** Kraken times are seconds with microseconds ("1617666423.606671") -> integer ms, no float. */
 export function krakenTimeToMs(s: string): number {
-  const m = /^(\d+)(?:\.(\d*))?$/.exec(s);
-  if (!m) return 0;
-  return Number(m[1]) * 1000 + Number((m[2] ?? '').slice(0, 3).padEnd(3, '0'));
+  // One pass over the characters (called for every level of every message).
+  let sec = 0;
+  let ms = 0;
+  let frac = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46 && frac < 0) {
+      frac = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return 0;
+    if (frac < 0) sec = sec * 10 + (c - 48);
+    else if (frac < 3) {
+      ms = ms * 10 + (c - 48);
+      frac++;
+    }
+  }
+  if (s.length === 0 || s === '.') return 0;
+  for (let f = frac < 0 ? 0 : frac; f < 3; f++) ms *= 10;
+  return sec * 1000 + ms;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
