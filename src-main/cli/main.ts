@@ -8,6 +8,7 @@ import { verifyCommand, VERIFY_USAGE } from './verifyCommand.ts';
 import { listenCommand, LISTEN_USAGE } from './listen.ts';
 import { serveCommand, SERVE_USAGE } from './serveCommand.ts';
 import { startCommand, START_USAGE } from './startCommand.ts';
+import { exportDiagnosticsCommand, EXPORT_DIAGNOSTICS_USAGE } from './exportDiagnosticsCommand.ts';
 
 interface Command {
   summary: string;
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   listen: { summary: 'join an OBMC multicast channel and show every book on it live (udp monitor)', usage: LISTEN_USAGE, run: (argv) => listenCommand(argv) },
   serve: { summary: 'run the console headless: feed processes, console page, HTTP API (prints its URL)', usage: SERVE_USAGE, run: serveCommand },
   start: { summary: 'open the Electron console, or the headless one where Electron cannot run', usage: START_USAGE, run: startCommand },
+  'export-diagnostics': { summary: 'save a diagnostics bundle (zip) from the running console', usage: EXPORT_DIAGNOSTICS_USAGE, run: (argv) => exportDiagnosticsCommand(argv) },
 };
 
 export const USAGE = () => `usage: depthdesk <command> [options]
@@ -50,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await cmd.run(rest);
   } catch (e) {
-    if (e instanceof UsageError || (e as Error).name === 'RegistryError' || (e as Error).name === 'ConfigError' || (e as Error).name === 'ConsoleStartError') {
+    if (e instanceof UsageError || (e as Error).name === 'RegistryError' || (e as Error).name === 'ConfigError' || (e as Error).name === 'ConsoleStartError' || (e as Error).name === 'ExportError') {
       process.stderr.write(`depthdesk ${name}: ${(e as Error).message}\n`);
       return 2;
     }
