@@ -6,6 +6,7 @@
 import type { ConfigView } from '../../src-shared/contracts/engineApi.ts';
 import type { VenueId } from '../../src-shared/model/market.ts';
 import { VENUES } from '../engine/venues/registry.ts';
+import { selectVenues } from './venueSelection.ts';
 import { startReplay } from '../engine/replay/replayPlan.ts';
 import type { ReplayPlan } from '../engine/replay/replayPlan.ts';
 import { Logger, registerSecret } from '../engine/services/logger.ts';
@@ -56,24 +57,6 @@ export class ConsoleStartError extends Error {
   }
 }
 
-/** Configured venues this build can run; the others are reported and skipped. */
-function runnableVenues(venues: VenueConfig[], say: (l: string) => void): VenueConfig[] {
-  const out: VenueConfig[] = [];
-  for (const v of venues) {
-    const spec = VENUES.get(v.venue);
-    if (spec === undefined) {
-      say(`skipping ${v.venue}: this build has no adapter for it yet (registered: ${[...VENUES.keys()].join(', ')})`);
-      continue;
-    }
-    if (v.symbols === 'all') {
-      throw new ConsoleStartError(`venues: ${v.venue} asks for "all" symbols, but this build cannot list a venue's instruments yet; name the symbols`);
-    }
-    out.push({ ...v, symbols: [...new Set(v.symbols.map((s) => spec.instrument(s).venueSymbol))] });
-  }
-  if (out.length === 0) throw new ConsoleStartError('venues: none of the configured venues can run in this build');
-  return out;
-}
-
 export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole> {
   const say = opts.say ?? (() => {});
   const cfg = effectiveConfig(opts.config);
@@ -94,7 +77,10 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     venues = r.plan.venues.map((v) => ({ venue: v.venue, symbols: v.symbols, ...(v.wsUrl ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl ? { restUrl: v.restUrl } : {}) }));
     say(`replaying ${opts.replay.files.length} recording(s) at ${opts.replay.speed === 0 ? 'full speed' : `${opts.replay.speed}x`}: ${venues.map((v) => `${v.venue} (${(v.symbols as string[]).length})`).join(', ')}`);
   } else {
-    venues = runnableVenues(cfg.venues, say);
+    const sel = await selectVenues(cfg.venues, cfg.limited ? cfg.limitedMode.symbolsPerVenue : undefined);
+    for (const why of sel.skipped) say(`skipping ${why}`);
+    if (sel.venues.length === 0) throw new ConsoleStartError('venues: none of the configured venues can run in this build');
+    venues = sel.venues;
   }
   try {
     const plan = planProcesses(cfg, venues, dataDir, opts.multicast ?? (opts.replay ? true : cfg.multicast.enabled));

@@ -20,8 +20,8 @@ import { Peer } from '../../src-shared/contracts/rpc.ts';
 import type { Port } from '../../src-shared/contracts/rpc.ts';
 import type { VenueId } from '../../src-shared/model/market.ts';
 import { EngineService } from '../engine/services/engineService.ts';
-import type { EngineServiceOptions, EngineVenueConfig } from '../engine/services/engineService.ts';
-import { VENUES } from '../engine/venues/registry.ts';
+import type { EngineServiceOptions } from '../engine/services/engineService.ts';
+import { selectVenues } from './venueSelection.ts';
 import { Logger } from '../engine/services/logger.ts';
 import { attachPublisher } from '../engine/publish/attachPublisher.ts';
 import type { AttachedPublisher } from '../engine/publish/attachPublisher.ts';
@@ -64,15 +64,9 @@ function publisherConfig(mc: MulticastConfig, depth: number, venues: VenueId[], 
 export async function serveEngine(port: Port, payload: ProcessPayload, opts: ServeOptions = {}): Promise<EngineHost> {
   const build = buildId();
   const startedMs = Date.now();
-  // A configuration may name venues this build has no adapter for, or ask for "all" symbols,
-  // which no adapter can list yet: those are reported, not fatal (a crash would only loop).
-  const skipped: string[] = [];
-  const venues: EngineVenueConfig[] = [];
-  for (const v of payload.venues) {
-    if (!VENUES.has(v.venue)) skipped.push(`${v.venue}: this build has no adapter for it`);
-    else if (v.symbols === 'all') skipped.push(`${v.venue}: "all" symbols cannot be listed by this build yet; name the symbols in the configuration`);
-    else venues.push({ venue: v.venue, symbols: v.symbols, ...(v.wsUrl !== undefined ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl !== undefined ? { restUrl: v.restUrl } : {}) });
-  }
+  // A configuration may name venues this build has no adapter for, or "all" symbols of a venue
+  // that cannot list them: those are reported, not fatal (a crash would only loop).
+  const { venues, skipped } = await selectVenues(payload.venues);
   // Raw recorder and incident captures (feedRecording.ts), when the payload's settings turn them on.
   const recording = feedRecording(payload.output, payload.name);
   const service = new EngineService({ venues, processName: payload.name, bookDepth: payload.bookDepth, mode: payload.mode, build, ...recording.serviceOptions, ...opts.service });
