@@ -195,6 +195,8 @@ class Managed {
   publisher: PublisherView | null = null;
   nbbo: NbboView[] = [];
   lastStatsMs = 0;
+  /** When each row was last reported: processes send only changed rows, so ages are advanced from here. */
+  readonly reportedMs = new Map<string, number>();
   /** Union of the views' subscriptions last sent to this process. */
   sentSubscription = '';
   /** Resyncs started because this process went away, closed when the book is live again. */
@@ -321,7 +323,9 @@ export class Supervisor {
       for (const s of m.symbols.values()) {
         const out = { ...s, process: m.spec.name };
         if (m.restartResyncs.has(key(s.venue, s.symbol)) && out.state !== 'live') out.stateCause = 'process-restart';
-        if (!up && out.updateAgeMs !== null) out.updateAgeMs += Math.max(0, now - m.lastStatsMs);
+        // A quiet book is not re-sent by its process: its update age keeps growing from the last report.
+        const at = m.reportedMs.get(key(s.venue, s.symbol));
+        if (out.updateAgeMs !== null && at !== undefined) out.updateAgeMs += Math.max(0, now - at);
         symbols.push(out);
       }
       for (const v of m.spec.venues) {
@@ -630,6 +634,7 @@ export class Supervisor {
     for (const s of symbols) {
       if (!m.owns(s.venue)) continue;
       m.symbols.set(key(s.venue, s.symbol), { ...s, process: m.spec.name });
+      m.reportedMs.set(key(s.venue, s.symbol), m.lastStatsMs);
       if (s.state === 'live') this.closeRestartResync(m, s.venue, s.symbol);
     }
     for (const v of venues) if (m.owns(v.venue)) m.venues.set(v.venue, v);

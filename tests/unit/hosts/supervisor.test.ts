@@ -226,6 +226,26 @@ describe('supervisor', () => {
     att.detach();
   });
 
+  it("advances a quiet book's update age between reports (processes send only changed rows)", async () => {
+    let t = 1_000_000;
+    const launcher = new FakeLauncher(data);
+    const sup = new Supervisor({
+      launcher,
+      processes: [{ name: 'feed-0', role: 'feed', venues: venues('binance-spot'), bookDepth: 0, multicast: null, dataDir: '/nonexistent' }],
+      build: 'test',
+      mode: 'replay',
+      log: () => {},
+      now: () => t,
+    });
+    running.push(sup);
+    await sup.start();
+    const reported = await sup.status();
+    const row = reported.symbols.find((x) => x.symbol === 'NKNUSDT')!;
+    expect(row.updateAgeMs).toBe(0);
+    t += 3000;
+    expect(sup.cachedStatus().symbols.find((x) => x.symbol === 'NKNUSDT')!.updateAgeMs).toBe(3000);
+  });
+
   it('stops every process gracefully', async () => {
     const { sup, launcher, log } = setup();
     await sup.start();
