@@ -13,11 +13,25 @@ export function DiagnosticsButton() {
   const connected = useConsole('connection', (s) => s.status.phase === 'open');
   const now = useTicker(d.phase === 'running');
   let line: ReactNode = null;
-  if (d.phase === 'running') line = <span className="text-info">exporting… {formatDuration(Math.max(0, now - d.startedAtMs))}</span>;
+  if (d.phase === 'running')
+    line = (
+      <span className="text-info">
+        exporting… {formatDuration(Math.max(0, now - d.startedAtMs))}
+        {d.progress ? ` ${d.progress.done}/${d.progress.total} ${d.progress.step} (${formatBytes(d.progress.bytes)})` : ''}
+      </span>
+    );
   else if (d.phase === 'done')
     line = (
       <span className="text-ok" title={`parts: ${d.result.parts.join(', ')}${d.result.omitted.length ? `\nomitted: ${d.result.omitted.join(', ')}` : ''}`}>
         saved {d.result.path} ({formatBytes(d.result.bytes)}, {d.result.parts.length} part(s){d.result.omitted.length ? `, ${d.result.omitted.length} omitted` : ''})
+        {d.result.download ? (
+          <>
+            {' '}
+            <a href={d.result.download} download data-testid="diagnostics-download">
+              download
+            </a>
+          </>
+        ) : null}
       </span>
     );
   else if (d.phase === 'not-available') line = <span className="text-warn" title={d.message}>Diagnostics export is not available in this build of the engine.</span>;

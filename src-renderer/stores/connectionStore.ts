@@ -9,7 +9,8 @@ import type { BridgeStatus } from '../bridge/bridge.ts';
 
 export type DiagnosticsState =
   | { phase: 'idle' }
-  | { phase: 'running'; startedAtMs: number }
+  /** `progress`: the engine's latest diagnostics.progress event for this export. */
+  | { phase: 'running'; startedAtMs: number; progress?: { step: string; done: number; total: number; bytes: number } }
   | { phase: 'done'; result: DiagnosticsResult; tookMs: number }
   | { phase: 'not-available'; message: string }
   | { phase: 'error'; message: string };

@@ -109,6 +109,11 @@ export class ConsoleSession {
       l.on('feed.resync', (e) => this.enqueue(() => this.events.resyncs.push(e))),
       l.on('feed.notice', (e) => this.enqueue(() => this.events.notices.push(e))),
       l.on('process.event', (e) => this.enqueue(() => this.events.processEvents.push(e))),
+      l.on('diagnostics.progress', (p) => {
+        // Only while this console waits for its export (another console's export runs alongside).
+        const d = this.stores.connection.getState().diagnostics;
+        if (d.phase === 'running' && p.phase === 'running') this.stores.connection.setState({ diagnostics: { ...d, progress: { step: p.step, done: p.done, total: p.total, bytes: p.bytes } } });
+      }),
     );
     // Ladders opened/closed or depth changed: resubscribe once per frame.
     this.offs.push(

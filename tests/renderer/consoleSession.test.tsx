@@ -190,6 +190,22 @@ describe('console session on real frames', () => {
     expect(h.session.stores.connection.getState().diagnostics).toMatchObject({ phase: 'done', result: { path: '/var/depthdesk/diag-1.zip', bytes: 48_213 } });
   });
 
+  it('diagnostics: progress events from the engine show while the export runs, the download path when done', async () => {
+    const fx = await consoleFixture(FILES);
+    let finish!: () => void;
+    const released = new Promise<void>((r) => (finish = r));
+    const result = { path: '/var/depthdesk/diagnostics/depthdesk-diagnostics-1.zip', bytes: 91_000, parts: ['config.json', 'status/venues.json'], omitted: ['logs/feed-0.log.1 (9000000 bytes): bundle limit 1000000 bytes reached'], download: '/api/diagnostics/depthdesk-diagnostics-1.zip' };
+    h = await startHarness(fx, { handlers: { 'diagnostics.export': async () => (await released, result) } });
+    await until(() => h!.bridge.connected, 'open');
+    const p = h.session.exportDiagnostics();
+    await h.emit('diagnostics.progress', { id: 'x#1', phase: 'running', step: 'book binance-spot BTCUSDT', done: 3, total: 9, bytes: 4096 });
+    await until(() => h!.session.stores.connection.getState().diagnostics.phase === 'running' && 'progress' in h!.session.stores.connection.getState().diagnostics, 'progress');
+    expect(h.session.stores.connection.getState().diagnostics).toMatchObject({ phase: 'running', progress: { step: 'book binance-spot BTCUSDT', done: 3, total: 9, bytes: 4096 } });
+    finish();
+    await p;
+    expect(h.session.stores.connection.getState().diagnostics).toMatchObject({ phase: 'done', result: { download: '/api/diagnostics/depthdesk-diagnostics-1.zip', omitted: result.omitted } });
+  });
+
   it('samples the venue tiles once per second of engine time for the charts', async () => {
     const fx = await consoleFixture(FILES);
     h = await startHarness(fx);
