@@ -23,6 +23,16 @@
  * - Planned rotation before the venue's hard lifetime (Binance 24 h): close and reconnect at once.
  *   Make-before-break (a second socket that takes over after its books resync) is not done here:
  *   the books on a rotated connection resync like after any reconnect.
+ * - A reconnect the owner asks for (`reconnect`: Binance announced `serverShutdown`, venues.md
+ *   section 3, "reconnect immediately") is handled like a rotation: close, reconnect at once. The
+ *   same reason keeps it break-before-make: the sessions write into the books the engine
+ *   publishes, so a second socket would need books of its own and a hand-over of every book.
+ * - Where the venue wants a client request on a quiet socket and takes protocol pings as one
+ *   (Kraken Futures, "at least every 60 seconds"), WebSocket pings go out every `pingIntervalMs`,
+ *   through the same throttle as the frames.
+ * - Where the URL is not fixed (KuCoin: a bullet-public token for every connect), `resolve` gives
+ *   the URL of each attempt; a failure is reported and retried with the same backoff as a refused
+ *   handshake, and bounded by the handshake timeout.
  */
 import { WebSocket } from 'ws';
 import type { RawData } from 'ws';
@@ -31,11 +41,12 @@ import type { BackoffPolicy, ConnectGate } from './backoff.ts';
 import { monotonicMs, wallClockNs } from './wallClock.ts';
 import type { VenueId } from '../../../src-shared/model/market.ts';
 import type { FrameTap } from '../record/frameTap.ts';
+import type { ResolvedConnection } from '../venues/venue.ts';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'backoff' | 'stopped';
 
-/** Why a socket went away. */
-export type CloseCause = 'remote' | 'error' | 'stale' | 'rotation' | 'stopped';
+/** Why a socket went away ('requested': the owner asked for a new socket, `reconnect`). */
+export type CloseCause = 'remote' | 'error' | 'stale' | 'rotation' | 'requested' | 'stopped';
 
 export interface CloseInfo {
   cause: CloseCause;
@@ -66,6 +77,13 @@ export interface WsConnectionOptions {
   lifetimeMs: number;
   backoff: BackoffPolicy;
   handshakeTimeoutMs?: number;
+  /**
+   * The URL of each attempt, asked right before it (attempt number from 0); absent = `url`. The
+   * signal aborts when the connection stops or the handshake timeout passes.
+   */
+  resolve?: (attempt: number, signal: AbortSignal) => Promise<ResolvedConnection>;
+  /** WebSocket ping frames every this many ms while open (VenueLimits.pingIntervalMs); absent = none. */
+  pingIntervalMs?: number;
   gate?: ConnectGate;
   random?: () => number;
   /** Monotonic clock in ms (timers, throttle, stale). */
@@ -88,9 +106,13 @@ export interface ConnectionCounters {
   failedConnects: number;
   framesSent: number;
   probes: number;
+  /** Periodic pings sent (`pingIntervalMs`), beside the stale probes. */
+  pings: number;
   pongs: number;
   stale: number;
   rotations: number;
+  /** Attempts that failed before the handshake because the URL could not be resolved. */
+  resolveFailures: number;
 }
 
 /** Keepalive frame the session wants sent (VenueSession.keepalive). */
@@ -99,7 +121,10 @@ export interface Keepalive {
   frame(): string;
 }
 
-type TimerName = 'reconnect' | 'stale' | 'rotate' | 'flush' | 'keepalive';
+type TimerName = 'reconnect' | 'stale' | 'rotate' | 'flush' | 'keepalive' | 'ping' | 'resolve';
+
+/** A WebSocket ping waiting in the send queue (it shares the throttle with text frames). */
+const PING: unique symbol = Symbol('ping');
 
 const SEND_LOG_KEPT = 256;
 const MAX_QUEUED_FRAMES = 10_000;
@@ -116,9 +141,11 @@ export class WsConnection {
     failedConnects: 0,
     framesSent: 0,
     probes: 0,
+    pings: 0,
     pongs: 0,
     stale: 0,
     rotations: 0,
+    resolveFailures: 0,
   };
   /** Monotonic send times of recent frames and probes (throttle window; tests read it). */
   readonly sendLog: number[] = [];
@@ -126,6 +153,8 @@ export class WsConnection {
   readonly attemptLog: number[] = [];
   /** Monotonic time the current socket opened, NaN when not open. */
   openedAtMs = Number.NaN;
+  /** Keepalive interval the last resolution handed out (KuCoin's bullet `pingInterval`), if any. */
+  resolvedPingIntervalMs: number | undefined;
   private readonly opts: WsConnectionOptions;
   private readonly nowMs: () => number;
   private readonly random: () => number;
@@ -142,7 +171,9 @@ export class WsConnection {
   private probing = false;
   private staleReported = false;
   private pendingCause: CloseCause | undefined;
-  private readonly queue: string[] = [];
+  /** Why we closed the socket: the peer's close frame often carries no reason of its own. */
+  private pendingReason = '';
+  private readonly queue: (string | typeof PING)[] = [];
   private keepalive: Keepalive | undefined;
   private readonly timers: Record<TimerName, ReturnType<typeof setTimeout> | undefined> = {
     reconnect: undefined,
@@ -150,7 +181,13 @@ export class WsConnection {
     rotate: undefined,
     flush: undefined,
     keepalive: undefined,
+    ping: undefined,
+    resolve: undefined,
   };
+  /** The URL resolution in flight, and its end (stop waits for it). */
+  private resolving: AbortController | undefined;
+  private resolveDone: Promise<void> | undefined;
+  private resolveAttempts = 0;
   private closed: Promise<void> | undefined;
   private resolveClosed: (() => void) | undefined;
 
@@ -200,6 +237,22 @@ export class WsConnection {
     this.armKeepalive();
   }
 
+  /** Interval of the session keepalive in force, if any. */
+  get keepaliveIntervalMs(): number | undefined {
+    return this.keepalive?.intervalMs;
+  }
+
+  /**
+   * Replace the open socket at the owner's request: close it and reconnect without backoff, like
+   * a planned rotation. Does nothing unless open (a reconnect is then already under way).
+   */
+  reconnect(reason: string): void {
+    if (this.state !== 'open') return;
+    this.opts.handler.onNotice('info', `${this.id}: reconnecting now (${reason})`);
+    // A close reason is at most 123 bytes.
+    this.drop('requested', 1000, reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 120), false);
+  }
+
   /** Close for good. Resolves once the socket is gone and every timer is cleared. */
   async stop(): Promise<void> {
     if (this.state === 'stopped') return this.closed;
@@ -207,11 +260,19 @@ export class WsConnection {
     this.state = 'stopped';
     this.clearAll();
     this.queue.length = 0;
+    const resolving = this.resolving;
+    if (resolving !== undefined) {
+      this.resolving = undefined;
+      resolving.abort(new Error('connection stopped'));
+      // Its request must not outlive the connection (tests fail on leaked sockets).
+      await this.resolveDone;
+    }
     if (ws === undefined || ws.readyState === WebSocket.CLOSED) return;
     this.closed = new Promise<void>((resolve) => {
       this.resolveClosed = resolve;
     });
     this.pendingCause = 'stopped';
+    this.pendingReason = 'client stopping';
     if (ws.readyState === WebSocket.OPEN) {
       ws.close(1000, 'client stopping');
       // A peer that never answers the close handshake must not hold shutdown for ws's 30 s.
@@ -251,7 +312,40 @@ export class WsConnection {
     if (this.counters.connects + this.counters.failedConnects > 0) this.counters.reconnects++;
     this.state = 'connecting';
     this.pendingCause = undefined;
-    const ws = new WebSocket(this.url, {
+    const resolve = this.opts.resolve;
+    if (resolve === undefined) {
+      this.open(this.url);
+      return;
+    }
+    const ac = new AbortController();
+    this.resolving = ac;
+    const timeoutMs = this.opts.handshakeTimeoutMs ?? 10_000;
+    this.timers.resolve = setTimeout(() => ac.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    this.resolveDone = resolve(this.resolveAttempts++, ac.signal)
+      // A resolver reports failures as results; a throw is a bug, reported the same way.
+      .catch((e: unknown): ResolvedConnection => ({ ok: false, message: `resolver threw (bug): ${(e as Error).stack ?? String(e)}` }))
+      .then((r) => {
+        if (this.resolving !== ac) return;
+        this.resolving = undefined;
+        this.clear('resolve');
+        if (this.state !== 'connecting') return;
+        if (!r.ok) {
+          this.counters.resolveFailures++;
+          this.counters.failedConnects++;
+          const delay = backoffDelay(this.attempt++, this.opts.backoff, this.random);
+          this.opts.handler.onNotice('warn', `${this.id}: no connection URL (${r.message}); retrying in ${Math.round(delay)} ms`);
+          this.connectSoon(delay);
+          return;
+        }
+        this.url = r.url;
+        this.resolvedPingIntervalMs = r.pingIntervalMs;
+        this.open(r.url);
+      });
+  }
+
+  /** Open the socket of one attempt. */
+  private open(url: string): void {
+    const ws = new WebSocket(url, {
       handshakeTimeout: this.opts.handshakeTimeoutMs ?? 10_000,
       perMessageDeflate: false,
       autoPong: true,
@@ -278,6 +372,7 @@ export class WsConnection {
         }, this.opts.lifetimeMs);
       }
       this.armKeepalive();
+      this.armPing();
       this.opts.tap?.tap.frame({ venue: this.opts.tap.venue, dir: 'connect', conn: this.id, url: this.url, raw: '', recvTsNs: wallClockNs() });
       this.opts.handler.onOpen();
       this.flush();
@@ -315,8 +410,8 @@ export class WsConnection {
     ws.on('close', (code: number, reasonBuf: Buffer) => {
       if (this.ws !== ws) return;
       this.ws = undefined;
-      const reason = reasonBuf.toString();
       const cause = this.pendingCause ?? (opened ? 'remote' : 'error');
+      const reason = reasonBuf.toString() || (this.pendingCause !== undefined ? this.pendingReason : '');
       this.pendingCause = undefined;
       this.clearAll();
       // Frames queued for this socket belong to its session (subscriptions, pings): never replay
@@ -334,8 +429,8 @@ export class WsConnection {
         return;
       }
       if (!opened) this.opts.handler.onNotice('warn', `${this.id}: connect failed (${reason || `code ${code}`})`);
-      // A planned rotation reconnects at once; everything else backs off.
-      const planned = cause === 'rotation';
+      // A planned rotation or a requested reconnect reconnects at once; everything else backs off.
+      const planned = cause === 'rotation' || cause === 'requested';
       const delay = planned ? 0 : backoffDelay(this.attempt++, this.opts.backoff, this.random);
       if (!planned) this.opts.handler.onNotice(opened ? 'warn' : 'info', `${this.id}: ${opened ? `closed (${cause}, code ${code}${reason ? ` ${reason}` : ''})` : 'retrying'}; reconnect in ${Math.round(delay)} ms`);
       this.connectSoon(delay);
@@ -347,6 +442,7 @@ export class WsConnection {
     const ws = this.ws;
     if (ws === undefined) return;
     this.pendingCause = cause;
+    this.pendingReason = reason;
     if (abrupt || ws.readyState !== WebSocket.OPEN) {
       ws.terminate();
       return;
@@ -397,6 +493,25 @@ export class WsConnection {
     this.timers.keepalive = setInterval(() => this.sendKeepalive(k.frame()), k.intervalMs);
   }
 
+  private armPing(): void {
+    this.clear('ping');
+    const every = this.opts.pingIntervalMs;
+    if (every === undefined || every <= 0 || this.state !== 'open') return;
+    this.timers.ping = setInterval(() => this.sendPing(), every);
+  }
+
+  /** Pings share a per-second limit like keepalives (Binance counts PING frames); hourly op limits do not count them. */
+  private sendPing(): void {
+    if (this.state !== 'open' || this.ws === undefined) return;
+    if (this.perSecondLimit) {
+      this.queue.push(PING);
+      this.flush();
+      return;
+    }
+    this.counters.pings++;
+    this.ws.ping();
+  }
+
   /** Keepalives share per-second limits; hourly op limits do not count them (they are not ops). */
   private sendKeepalive(frame: string): void {
     if (this.perSecondLimit) {
@@ -443,6 +558,11 @@ export class WsConnection {
       }
       const frame = this.queue.shift()!;
       this.logSend(now);
+      if (frame === PING) {
+        this.counters.pings++;
+        ws.ping();
+        continue;
+      }
       this.counters.framesSent++;
       this.tapSent(frame);
       ws.send(frame);
@@ -457,7 +577,7 @@ export class WsConnection {
   private clear(name: TimerName): void {
     const t = this.timers[name];
     if (t === undefined) return;
-    if (name === 'keepalive') clearInterval(t);
+    if (name === 'keepalive' || name === 'ping') clearInterval(t);
     else clearTimeout(t);
     this.timers[name] = undefined;
   }

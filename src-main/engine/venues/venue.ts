@@ -42,6 +42,14 @@ export interface VenueLimits {
    * never trips the venue's ban.
    */
   connectAttempts?: { count: number; windowMs: number };
+  /**
+   * Send a WebSocket ping frame this often while the socket is open, for venues that close a
+   * client which sent nothing for a while and accept protocol pings as its request (Kraken
+   * Futures: "a ping request at least every 60 seconds"). Absent = the connection pings only as a
+   * stale probe. Application-level keepalives (text "ping", JSON pings) are the session's
+   * `keepalive` instead.
+   */
+  pingIntervalMs?: number;
 }
 
 export interface ConnectionPlan {
@@ -49,6 +57,28 @@ export interface ConnectionPlan {
   id: string;
   url: string;
   venueSymbols: string[];
+  /**
+   * Keepalive interval the venue handed out for this socket (KuCoin's bullet-public
+   * `pingInterval`): set on the plan a session is created with when `resolveConnection` gave one.
+   */
+  pingIntervalMs?: number;
+}
+
+/**
+ * Where one connection attempt goes, decided right before it (`VenueSpec.resolveConnection`).
+ * A failure is expected (the venue refused, the network is down): the connection reports it and
+ * retries with its backoff.
+ */
+export type ResolvedConnection = { ok: true; url: string; pingIntervalMs?: number } | { ok: false; message: string };
+
+/** What a resolver gets for one attempt. */
+export interface ResolveContext {
+  /** REST origin to ask: the venue's, or the override the engine runs with (a local replay server). */
+  restBase: string;
+  /** Attempts of this connection so far (0 for the first), for ids the venue wants unique per socket. */
+  attempt: number;
+  /** Aborted when the connection stops or the attempt times out: the resolver must give up then. */
+  signal: AbortSignal;
 }
 
 export interface VenueSpec {
@@ -69,6 +99,12 @@ export interface VenueSpec {
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[];
   /** Create the protocol session for one connection. */
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession;
+  /**
+   * The URL of the next connection attempt, when it is not fixed: KuCoin hands out a token
+   * (bullet-public) that must be fetched before every connect. Called before each (re)connect;
+   * absent = `plan.url` every time.
+   */
+  resolveConnection?(plan: ConnectionPlan, ctx: ResolveContext): Promise<ResolvedConnection>;
   /** True when a recorded WebSocket or REST URL belongs to this venue (used by `verify`). */
   recognizes?(url: string): boolean;
   /** Venue symbol a recorded REST snapshot URL asks for. */
@@ -117,6 +153,13 @@ export interface SessionContext {
   notice(level: 'info' | 'warn' | 'error', message: string, venueSymbol?: string): void;
   /** Report that every book on the connection must resync (connection-wide sequence gap). */
   connectionAnomaly(kind: AnomalyKind, detail: string): void;
+  /**
+   * Replace this socket now (Binance `serverShutdown`: the venue is about to cut it): the socket
+   * closes, a new one opens without backoff, and every book on it resyncs as after any reconnect.
+   * Absent where the socket is not the context's to replace (`verify` replays a recording, whose
+   * own disconnect and connect records say what happened next).
+   */
+  reconnect?(reason: string): void;
 }
 
 /** Gap resyncs are served before cold starts (issue: "serves gap resyncs before cold starts"). */

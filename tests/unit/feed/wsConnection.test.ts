@@ -1,8 +1,9 @@
 /**
  * WsConnection against a local Binance replay server (real cryptofeed_spot_4sym frames): server
  * pings answered, control frames throttled to the venue limit, stale detection with a probe,
- * rotation, backoff with seeded jitter and the connect-attempt gate. Schedules are checked from
- * the connection's own logs against the algorithm, never against wall-clock budgets.
+ * rotation, backoff with seeded jitter and the connect-attempt gate; periodic pings, reconnects
+ * on request and URLs resolved before each attempt. Schedules are checked from the connection's
+ * own logs against the algorithm, never against wall-clock budgets.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -175,6 +176,74 @@ describe('WsConnection', () => {
     for (let k = 0; k + 1 < 5; k++) expect(conn.attemptLog[k + 1]! - conn.attemptLog[k]!).toBeGreaterThanOrEqual(Math.floor(backoffDelay(k, policy, replica)));
     expect(conn.counters.connects).toBe(0);
     expect(conn.counters.failedConnects).toBeGreaterThanOrEqual(4);
+  });
+
+  it('sends WebSocket pings every pingIntervalMs when the venue wants them (Kraken Futures), answered, within the frame throttle', async () => {
+    const s = await startServer();
+    const { conn, seen } = connect(`${s.wsUrl}/stream?streams=nknusdt@depth@100ms`, { pingIntervalMs: 10 });
+    await until(() => conn.counters.pongs >= 6);
+    expect(conn.counters.pings).toBeGreaterThanOrEqual(6);
+    expect(conn.counters.probes).toBe(0);
+    // Binance counts PING frames in its 5 per second: never more than 4 in a second, and the venue keeps the client.
+    const log = conn.sendLog;
+    for (let i = 0; i + 4 < log.length; i++) expect(log[i + 4]! - log[i]!).toBeGreaterThanOrEqual(1000);
+    expect(s.clients()[0]!.open).toBe(true);
+    expect(seen.events).toEqual(['open']);
+  });
+
+  it('reconnect() at the owner\'s request (Binance serverShutdown): closed as requested, reopened without waiting for the backoff', async () => {
+    const s = await startServer();
+    // An hour of backoff: the second open proves the reconnect did not wait for it.
+    const { conn, seen } = connect(`${s.wsUrl}/stream?streams=nknusdt@depth@100ms`, { backoff: { initialMs: 3_600_000, maxMs: 3_600_000 } });
+    await until(() => conn.isOpen());
+    conn.reconnect('venue announced serverShutdown');
+    await until(() => seen.events.length >= 3);
+    expect(seen.events).toEqual(['open', 'close:requested', 'open']);
+    expect(seen.closes[0]).toMatchObject({ cause: 'requested', code: 1000, reason: 'venue announced serverShutdown', wasOpen: true });
+    expect(conn.counters).toMatchObject({ connects: 2, reconnects: 1, failedConnects: 0 });
+    expect(seen.notices.some((n) => n.includes('reconnecting now (venue announced serverShutdown)'))).toBe(true);
+  });
+
+  it('asks for the URL before every attempt: a failed answer is reported and retried with the backoff, a rotation asks again', async () => {
+    const s = await startServer();
+    const asked: number[] = [];
+    const { conn, seen } = connect('ws://resolved-before-each-attempt.invalid/', {
+      lifetimeMs: 100,
+      resolve: async (attempt) => {
+        asked.push(attempt);
+        if (attempt === 0) return { ok: false, message: 'token refused' };
+        return { ok: true, url: `${s.wsUrl}/stream?streams=nknusdt@depth@100ms&attempt=${attempt}`, pingIntervalMs: 1000 + attempt };
+      },
+    });
+    await until(() => seen.events.filter((e) => e === 'open').length === 2);
+    expect(asked.slice(0, 3)).toEqual([0, 1, 2]);
+    expect(seen.events.slice(0, 3)).toEqual(['open', 'close:rotation', 'open']);
+    expect(conn.counters).toMatchObject({ resolveFailures: 1, failedConnects: 1 });
+    expect(conn.url).toBe(`${s.wsUrl}/stream?streams=nknusdt@depth@100ms&attempt=2`);
+    expect(conn.resolvedPingIntervalMs).toBe(1002);
+    expect(seen.notices.filter((n) => n.includes('no connection URL (token refused)'))).toHaveLength(1);
+    // The backoff after the failure was the first of the policy's schedule.
+    expect(conn.attemptLog[1]! - conn.attemptLog[0]!).toBeGreaterThanOrEqual(Math.floor(backoffDelay(0, { initialMs: 10, maxMs: 40 }, mulberry32(3))));
+  });
+
+  it('a resolution that never answers is abandoned after the handshake timeout and retried; stop() aborts the one in flight', async () => {
+    const signals: AbortSignal[] = [];
+    const { conn, seen } = connect('ws://resolved-before-each-attempt.invalid/', {
+      handshakeTimeoutMs: 20,
+      resolve: (_attempt, signal) => {
+        signals.push(signal);
+        return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: false, message: (signal.reason as Error).message })));
+      },
+    });
+    await until(() => signals.length >= 2);
+    expect(seen.notices[0]).toContain('no connection URL (no answer within 20 ms)');
+    expect(conn.counters.resolveFailures).toBeGreaterThanOrEqual(1);
+    const last = signals.at(-1)!;
+    await until(() => conn.state === 'connecting');
+    await conn.stop();
+    expect(last.aborted).toBe(true);
+    expect((last.reason as Error).message).toBe('connection stopped');
+    expect(conn.counters.connects).toBe(0);
   });
 
   it('never exceeds the venue connect limit, whatever the backoff says', async () => {
