@@ -18,6 +18,11 @@
  * capture of one connection then holds the snapshots its books were built from, which is what
  * `depthdesk verify` needs to rebuild them. Refused answers and answers for a replaced socket
  * are not recorded (they never reached a session; the notices and logs carry them).
+ *
+ * A venue whose URL changes per connect (`VenueSpec.resolveConnection`, KuCoin's bullet-public
+ * token) is asked before every attempt, against the REST origin the engine runs with; its session
+ * is created with the plan as connected (the resolved URL and the keepalive interval the venue
+ * handed out). A session may ask for a new socket (`reconnect`, Binance `serverShutdown`).
  */
 import type { AnomalyKind, Trade } from '../../../src-shared/model/market.ts';
 import type { SymbolBook } from '../sync/symbolBook.ts';
@@ -81,10 +86,16 @@ export class LiveContext implements SessionContext {
     this.booksBySymbol = opts.books;
     this.budget = opts.budget;
     this.host = opts.host;
+    const resolveConnection = opts.spec.resolveConnection;
+    const pingIntervalMs = opts.connection.pingIntervalMs ?? opts.spec.limits.pingIntervalMs;
     this.connection = new WsConnection({
       ...opts.connection,
       id: opts.plan.id,
       url: opts.plan.url,
+      ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}),
+      ...(resolveConnection !== undefined
+        ? { resolve: (attempt: number, signal: AbortSignal) => resolveConnection.call(opts.spec, opts.plan, { restBase: this.restBase, attempt, signal }) }
+        : {}),
       ...(opts.tap !== undefined ? { tap: { venue: opts.spec.id, tap: opts.tap } } : {}),
       handler: {
         onOpen: () => this.opened(),
@@ -211,12 +222,16 @@ export class LiveContext implements SessionContext {
     for (const sb of this.booksBySymbol.values()) sb.anomaly(kind, detail);
   }
 
+  reconnect(reason: string): void {
+    this.connection.reconnect(reason);
+  }
+
   // --- connection events --------------------------------------------------------------------
 
   private opened(): void {
     this.generation++;
     this.requested.clear();
-    const session = this.spec.createSession(this, this.plan);
+    const session = this.spec.createSession(this, this.connectedPlan());
     this.session = session;
     this.connection.setKeepalive(session.keepalive);
     this.guard(() => session.onOpen());
@@ -245,6 +260,13 @@ export class LiveContext implements SessionContext {
       if (this.stopReason === 'shutdown') sb.transition('connecting', 'stopped', detail);
       else sb.anomaly('reconnect', detail);
     }
+  }
+
+  /** The plan as this socket was opened: the resolved URL and keepalive interval, when resolved. */
+  private connectedPlan(): ConnectionPlan {
+    if (this.spec.resolveConnection === undefined) return this.plan;
+    const pingIntervalMs = this.connection.resolvedPingIntervalMs;
+    return { ...this.plan, url: this.connection.url, ...(pingIntervalMs !== undefined ? { pingIntervalMs } : {}) };
   }
 
   private stale(silentMs: number): void {
