@@ -81,6 +81,8 @@ export interface FeedTiming {
   probeTimeoutMs?: number;
   /** Rotate connections after this long (default: the venue lifetime minus a tenth, at most 10 min early); 0 = never. */
   connectionLifetimeMs?: number;
+  /** Override the WebSocket ping interval of venues that ask for pings (`limits.pingIntervalMs`); others never ping. */
+  pingIntervalMs?: number;
   reconnect: BackoffPolicy;
   restRetry: BackoffPolicy;
   restTimeoutMs: number;
@@ -519,6 +521,7 @@ export class EngineService {
           staleAfterMs,
           ...(this.timing.probeTimeoutMs !== undefined ? { probeTimeoutMs: this.timing.probeTimeoutMs } : {}),
           lifetimeMs: lifetime,
+          ...(this.timing.pingIntervalMs !== undefined && limits.pingIntervalMs !== undefined ? { pingIntervalMs: this.timing.pingIntervalMs } : {}),
           backoff: this.timing.reconnect,
           handshakeTimeoutMs: this.timing.handshakeTimeoutMs,
           gate: rt.gate,
