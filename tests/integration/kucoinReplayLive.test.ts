@@ -3,7 +3,10 @@
  * buffers its first l2updates, aligns with a level2_100 snapshot the server cuts from its
  * reference (sequence included), follows sequenceStart/sequenceEnd and ends equal to the
  * reference, CAPP-BTC included (its 452338153.08 size at scale 8 is beyond 2^53 and held exactly).
+ * Every socket opens on the URL a bullet-public token gives (asked before each connect) and pings
+ * at the interval that answer names.
  */
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { fetchKucoinBullet } from '../../src-main/engine/venues/kucoin/kucoinBullet.ts';
@@ -15,10 +18,56 @@ const NO_REFERENCE = new Set<string>([]);
 const timing = { restTimeoutMs: 300 };
 
 let r: LiveReplay | undefined;
+const proxies: BulletProxy[] = [];
 afterEach(async () => {
   await r?.close();
   r = undefined;
+  for (const p of proxies.splice(0)) await p.close();
 });
+
+interface BulletProxy {
+  url: string;
+  bulletRequests: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A REST front for the replay server: it refuses the first `refuse` bullet-public requests as
+ * KuCoin refuses over its rate limit (HTTP 429, code 429000, the body kucoinReplay gives too),
+ * then hands out the server's bullet with `pingIntervalMs` in place of its 18 s, so that pings
+ * are seen within a test. Every other request passes through unchanged.
+ */
+async function bulletProxy(upstream: string, refuse: number, pingIntervalMs: number): Promise<BulletProxy> {
+  const proxy: BulletProxy = { url: '', bulletRequests: 0, close: async () => {} };
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    void (async () => {
+      if (path.startsWith('/api/v1/bullet-public')) {
+        if (++proxy.bulletRequests <= refuse) {
+          res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify({ code: '429000', msg: 'Too Many Requests' }));
+          return;
+        }
+        const up = await fetch(`${upstream}${path}`, { method: 'POST' });
+        const body = JSON.parse(await up.text()) as { data: { instanceServers: { pingInterval: number }[] } };
+        for (const s of body.data.instanceServers) s.pingInterval = pingIntervalMs;
+        res.writeHead(up.status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        return;
+      }
+      const up = await fetch(`${upstream}${path}`, { method: req.method ?? 'GET' });
+      const retryAfter = up.headers.get('retry-after');
+      res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json', ...(retryAfter !== null ? { 'retry-after': retryAfter } : {}) }).end(await up.text());
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  proxy.url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+  proxy.close = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  proxies.push(proxy);
+  return proxy;
+}
 
 async function settled(run: LiveReplay): Promise<void> {
   await quiescent(run);
@@ -47,6 +96,43 @@ describe('KuCoin replay -> live engine', () => {
     const served = r.server.restLog.filter((l) => l.status === 200);
     expect(served.every((l) => l.limit === 100)).toBe(true);
     expect(served.map((l) => l.symbol).sort()).toEqual(books.map((b) => b.symbol).filter((s) => !NO_REFERENCE.has(s)).sort());
+  });
+
+  it('a token before every connect: a refused bullet-public is reported and retried with backoff, the socket opens on the token URL and pings as often as the bullet said', async () => {
+    let proxy: BulletProxy | undefined;
+    r = await liveReplay(REL, {
+      timing,
+      configure: async (v, server) => {
+        proxy = await bulletProxy(server.restUrl, 1, 40);
+        return { ...v, restUrl: proxy.url };
+      },
+    });
+    await settled(r);
+    const conn = r.svc.connections('kucoin')[0]!.connection;
+    expect(proxy!.bulletRequests).toBe(2);
+    expect(conn.counters).toMatchObject({ resolveFailures: 1, failedConnects: 1, connects: 1, reconnects: 1 });
+    expect(r.notices.some((n) => n.level === 'warn' && n.message.includes('no connection URL (bullet-public HTTP 429'))).toBe(true);
+    const url = new URL(conn.url);
+    expect(`${url.protocol}//${url.host}${url.pathname}`).toBe(`${r.server.wsUrl}/endpoint`);
+    expect(url.searchParams.get('token')).toBe('replay');
+    // Unique per socket: the connection and its attempt.
+    expect(url.searchParams.get('connectId')).toBe('kucoin-0-1');
+    expect(conn.keepaliveIntervalMs).toBe(40);
+    // The two subscriptions, then the session's {"id","type":"ping"} frames reach the server.
+    await until(() => (r!.server.clients()[0]?.framesReceived ?? 0) >= 4);
+    for (const sb of r.svc.books()) {
+      expect(sb.state, sb.symbol).toBe('live');
+      expect(bookDifferences(sb, r.server.reference(sb.symbol)!, 50), sb.symbol).toEqual([]);
+    }
+  });
+
+  it('without a proxy the engine takes its token from the replay server: the keepalive runs at the bullet pingInterval (18 s)', async () => {
+    r = await liveReplay(REL, { timing });
+    await settled(r);
+    const conn = r.svc.connections('kucoin')[0]!.connection;
+    expect(new URL(conn.url).searchParams.get('token')).toBe('replay');
+    expect(conn.keepaliveIntervalMs).toBe(18_000);
+    expect(conn.counters.resolveFailures).toBe(0);
   });
 
   it('the bullet-public handshake points at the push endpoint, which acknowledges a level2 subscription', async () => {

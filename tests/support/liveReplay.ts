@@ -12,7 +12,7 @@ import { startReplay } from '../../src-main/engine/replay/replayPlan.ts';
 import type { ReplayPlan, ReplayPlanOptions } from '../../src-main/engine/replay/replayPlan.ts';
 import type { VenueServer } from '../../src-main/engine/replay/venueServer.ts';
 import { EngineService } from '../../src-main/engine/services/engineService.ts';
-import type { FeedTiming } from '../../src-main/engine/services/engineService.ts';
+import type { EngineVenueConfig, FeedTiming } from '../../src-main/engine/services/engineService.ts';
 import type { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
 import { dataPath } from './data.ts';
 
@@ -36,6 +36,8 @@ export interface LiveReplayOptions {
   seed?: number;
   /** Called with the service before it starts (attach hot-path listeners). */
   before?(svc: EngineService): void;
+  /** Change the venue configuration the replay plan made (point REST at a fault-injecting proxy). */
+  configure?(venue: EngineVenueConfig, server: VenueServer): EngineVenueConfig | Promise<EngineVenueConfig>;
 }
 
 /** Short, test-only timing: fast reconnects; staleness off unless a test turns it on. */
@@ -53,8 +55,9 @@ export async function liveReplay(rel: string, opts: LiveReplayOptions = {}): Pro
   if (!r.ok) throw new Error(r.error);
   const plan = r.plan;
   const server = plan.servers[0]!;
+  const venues = opts.configure === undefined ? plan.venues : await Promise.all(plan.venues.map((v) => opts.configure!(v, server)));
   const svc = new EngineService({
-    venues: plan.venues,
+    venues,
     processName: 'feed-test',
     mode: 'replay',
     timing: { ...TEST_TIMING, ...opts.timing },

@@ -17,9 +17,10 @@
  * stay within 100 per connection.
  */
 import type { Instrument } from '../../../../src-shared/model/market.ts';
-import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
+import type { ConnectionPlan, ResolveContext, ResolvedConnection, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
-import { KUCOIN_SNAPSHOT_DEPTH, KucoinSession } from './kucoinSession.ts';
+import { KUCOIN_PING_INTERVAL_MS, KUCOIN_SNAPSHOT_DEPTH, KucoinSession } from './kucoinSession.ts';
+import { fetchKucoinBullet } from './kucoinBullet.ts';
 
 /** Where bullet-public pointed in 2021-2026 (the live URL always comes from bullet-public). */
 export const KUCOIN_WS_URL = 'wss://ws-api-spot.kucoin.com/';
@@ -61,6 +62,19 @@ function snapshotSymbol(url: string): string | undefined {
   return u.searchParams.get('symbol')?.toUpperCase() ?? undefined;
 }
 
+/**
+ * A fresh bullet-public token before every connect (create-connection doc: the token is for one
+ * connection), from the REST origin the engine runs with (a local replay server answers with its
+ * own push endpoint). The connectId must be unique per socket: the plan id and the attempt.
+ * One bullet request per attempt, spaced by the connection's backoff, is far inside the Public
+ * pool (2000 per 30 s), so it does not wait on the snapshot budget.
+ */
+async function resolveConnection(plan: ConnectionPlan, ctx: ResolveContext): Promise<ResolvedConnection> {
+  const connectId = `${plan.id.replace(/[^A-Za-z0-9]/g, '-')}-${ctx.attempt}`;
+  const bullet = await fetchKucoinBullet(connectId, `${ctx.restBase}/api/v1/bullet-public`, ctx.signal);
+  return bullet.ok ? { ok: true, url: bullet.url, pingIntervalMs: bullet.pingIntervalMs } : { ok: false, message: bullet.message };
+}
+
 export const kucoin: VenueSpec = {
   id: 'kucoin',
   label: 'KuCoin',
@@ -97,15 +111,17 @@ export const kucoin: VenueSpec = {
   plan(venueSymbols: string[], wsUrl?: string): ConnectionPlan[] {
     return chunk(venueSymbols.map((s) => s.toUpperCase()), SYMBOLS_PER_CONNECTION).map((syms, i) => ({
       id: `kucoin#${i}`,
-      // Live: replaced by the bullet-public URL (fetchKucoinBullet) right before connecting; a
-      // base URL override (a local replay server) gets the push path appended.
+      // The URL each socket really opens comes from bullet-public (resolveConnection); this one
+      // names the connection (a base URL override, a local replay server, gets the push path).
       url: wsUrl !== undefined ? `${wsUrl}/endpoint` : KUCOIN_WS_URL,
       venueSymbols: syms,
     }));
   },
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {
-    return new KucoinSession(ctx, plan);
+    // Ping as often as the bullet said (pingInterval); verify and tests have no bullet: the default.
+    return new KucoinSession(ctx, plan, plan.pingIntervalMs ?? KUCOIN_PING_INTERVAL_MS);
   },
+  resolveConnection,
   recognizes,
   snapshotSymbol,
 };
