@@ -6,8 +6,11 @@
  * nothing asserts on wall-clock durations.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadRecording } from '../../src-main/engine/replay/recording.ts';
+import { dataPath } from '../support/data.ts';
 import { activeHandles, bookDifferences, expectNoLeaks, leftLive, liveReplay, quiescent, until } from '../support/liveReplay.ts';
 import type { LiveReplay } from '../support/liveReplay.ts';
+import { nthIndex } from '../support/runRecords.ts';
 
 const FILE = 'binance/cryptofeed_spot_10sym_2021-04-05_120s.ndjson';
 const SYMBOLS = ['AXSBNB', 'BTCAUD', 'BTCSTUSDT', 'DENTUSDT', 'ETHBRL', 'MANAUSDT', 'NEOUSDC', 'QTUMETH', 'RENBTCETH', 'ZILUSDT'];
@@ -215,6 +218,39 @@ describe('faults on a real Binance stream', () => {
         ['reconnect', 'live'],
       ]);
       // A fresh snapshot after the reconnect: two per symbol in all.
+      expect(r.server.restLog.filter((l) => l.symbol === s && l.status === 200), s).toHaveLength(2);
+    }
+    expectAllExact(r);
+  });
+
+  it('serverShutdown: the engine replaces the socket at once (no backoff), every book resyncs on the new one, then all are exact', async () => {
+    // No recording holds a serverShutdown: the event follows the documentation (venues.md
+    // section 3, web-socket-streams.md: {"e":"serverShutdown","E":<ms>} on the combined stream
+    // "!serverShutdown"). It stands in place of ZILUSDT's 581st bookTicker (a cross-check signal:
+    // no book misses it), stamped with the time that frame was received.
+    const records = await loadRecording(dataPath(FILE));
+    const replaced = records[nthIndex(records, 580, (raw) => raw.startsWith('{"stream":"zilusdt@bookTicker"'))]!;
+    const E = Number(replaced.recvTsNs / 1_000_000n);
+    const shutdown = JSON.stringify({ stream: '!serverShutdown', data: { e: 'serverShutdown', E } });
+    r = await liveReplay(FILE, {
+      // An hour of reconnect backoff: the reconnect happening at all proves it did not wait for it.
+      timing: { reconnect: { initialMs: 3_600_000, maxMs: 3_600_000 } },
+      server: { faults: [{ match: { symbol: 'ZILUSDT', where: (f) => f.line === replaced.line }, fault: { kind: 'corrupt', how: 'replace', find: replaced.raw, replace: shutdown } }] },
+    });
+    await quiescent(r);
+    expect(r.server.faults.log.map((f) => [f.kind, f.symbol, f.line])).toEqual([['corrupt', 'ZILUSDT', replaced.line]]);
+    const conn = r.svc.connections('binance-spot')[0]!.connection;
+    expect(conn.counters).toMatchObject({ connects: 2, reconnects: 1, failedConnects: 0 });
+    expect(r.notices.some((n) => n.message.includes('venue announced serverShutdown: reconnecting'))).toBe(true);
+    for (const s of SYMBOLS) {
+      const t = r.transitions.filter((x) => x.symbol === s);
+      const closeAt = t.findIndex((x) => x.from === 'live' && x.cause === 'reconnect');
+      expect(closeAt, s).toBeGreaterThanOrEqual(0);
+      expect(t[closeAt]!.detail, s).toContain('closed (requested, code 1000 venue announced serverShutdown)');
+      expect(resyncsOf(r, s).map((e) => [e.cause, e.outcome]), s).toEqual([
+        ['reconnect', 'pending'],
+        ['reconnect', 'live'],
+      ]);
       expect(r.server.restLog.filter((l) => l.symbol === s && l.status === 200), s).toHaveLength(2);
     }
     expectAllExact(r);

@@ -15,7 +15,9 @@
  * - futures ids are not consecutive between events: only `pu` proves continuity;
  * - no checksum: `bookTicker` shares the depth id space, so a ticker whose `u` equals a diff's
  *   final `u` must show exactly the rebuilt best bid/ask (the cross-check);
- * - server pings every 20 s (spot) / 3 min (futures) are answered by the WebSocket layer (pong).
+ * - server pings every 20 s (spot) / 3 min (futures) are answered by the WebSocket layer (pong);
+ * - `serverShutdown` (`{"e":"serverShutdown","E":...}`, stream `!serverShutdown`) announces a
+ *   maintenance disconnect: the session asks its context for a new socket at once.
  */
 import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
 import { parseScaled } from '../../../../src-shared/model/decimal.ts';
@@ -127,7 +129,10 @@ export class BinanceSession implements VenueSession {
     if (e === 'trade' || e === 'aggTrade') return this.onTrade(data, recvTsNs);
     if ((e === undefined || e === 'bookTicker') && typeof data['u'] === 'number' && typeof data['b'] === 'string') return this.onTicker(data);
     if (e === 'serverShutdown') {
+      // web-socket-streams.md: sent before the server is shut down for maintenance; reconnect
+      // now rather than be cut (venues.md section 3). The books resync on the new socket.
       this.ctx.notice('warn', 'venue announced serverShutdown: reconnecting');
+      this.ctx.reconnect?.('venue announced serverShutdown');
       return;
     }
     if (msg.error !== undefined) {
