@@ -7,7 +7,8 @@
  *   the server answers with a snapshot cut from its reference at the pair's fixed decimals, and
  *   the checksums verify again.
  * - Kraken Futures: every product live, `seq` chains unbroken, books exact. A delta lost in transit
- *   is a gap on that product only; the fresh snapshot's `seq` continues the chain.
+ *   is a gap on that product only; the fresh snapshot's `seq` continues the chain. The connection
+ *   keeps itself alive with WebSocket pings (the venue wants a request at least every 60 s).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRecording } from '../../src-main/engine/replay/recording.ts';
@@ -134,6 +135,19 @@ describe('Kraken Futures replay -> live engine', () => {
       expect(sb.counters.gaps, sb.symbol).toBe(0);
       expect(leftLive(r, sb.symbol), sb.symbol).toEqual([]);
     }
+    expectAllExact(r, true);
+  });
+
+  it('keeps the socket alive with WebSocket pings at the venue interval (30 s; 20 ms here), answered, the books untouched', async () => {
+    r = await liveReplay(FUTURES, { timing: { pingIntervalMs: 20 } });
+    await delivered(r);
+    const conn = r.svc.connections('kraken-futures')[0]!.connection;
+    await until(() => conn.counters.pongs >= 3);
+    expect(conn.counters.pings).toBeGreaterThanOrEqual(3);
+    expect(conn.counters).toMatchObject({ probes: 0, reconnects: 0 });
+    // The session sends nothing periodic of its own: its three subscriptions are all it sent.
+    expect(conn.counters.framesSent).toBe(3);
+    expect(r.resyncs).toEqual([]);
     expectAllExact(r, true);
   });
 });

@@ -25,9 +25,9 @@
  * - No checksum. `ticker_lite` (not subscribed live) carries the best bid/ask; when a recording has
  *   it, its prices are compared with the rebuilt book as a cross-check. It is not sequenced with
  *   the book, so it is only a cross-check, never a resync trigger.
- * - Keepalive: the venue wants a client request at least every 60 s. The connection layer sends
- *   WebSocket pings only as stale probes, so the session re-sends its (idempotent, documented)
- *   heartbeat subscription every 30 s; the heartbeat feed itself keeps quiet connections fresh.
+ * - Keepalive: the venue wants a client request at least every 60 s. The connection sends
+ *   WebSocket pings every 30 s for it (`limits.pingIntervalMs`, as the reference client does); the
+ *   heartbeat feed subscribed on open keeps quiet connections fresh.
  * - Trades: `side` is the taker side ("the classification of the taker side"), `uid` the trade id;
  *   the `trade_snapshot` sent on subscribing is history and is not published.
  */
@@ -38,7 +38,7 @@ import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 
-/** The heartbeat subscription, sent on open and re-sent as the keepalive request. */
+/** The heartbeat subscription, sent on open: a frame every few seconds even when books are quiet. */
 const HEARTBEAT_SUBSCRIBE = '{"event":"subscribe","feed":"heartbeat"}';
 
 export type KrakenFuturesContinuity = 'ok' | 'duplicate' | 'regress' | 'gap';
@@ -70,7 +70,6 @@ function levelTexts(v: ExactJson | undefined): [string, string][] | undefined {
 export class KrakenFuturesSession implements VenueSession {
   private readonly ctx: SessionContext;
   private readonly plan: ConnectionPlan;
-  readonly keepalive = { intervalMs: 30_000, frame: (): string => HEARTBEAT_SUBSCRIBE };
 
   constructor(ctx: SessionContext, plan: ConnectionPlan) {
     this.ctx = ctx;

@@ -97,6 +97,9 @@ export const krakenFutures: VenueSpec = {
     connectionLifetimeMs: 0,
     // The heartbeat feed is subscribed on every connection: 30 s without any frame is stale.
     staleAfterMs: 30_000,
+    // "Make a ping request at least every 60 seconds" (subscriptions article); the reference
+    // client (CryptoFacilities/WebSocket-v1-Python) sends WebSocket ping frames every 30 s.
+    pingIntervalMs: 30_000,
   },
   // The book feed is the whole book (snapshot then every change), never a window.
   depthCap: 0,
