@@ -116,6 +116,12 @@ export class HeadlessHost {
     return this.boundPort;
   }
 
+  /** The address the listening socket is bound to ("127.0.0.1" unless configured otherwise). */
+  get boundAddress(): string | null {
+    const a = this.server?.address();
+    return typeof a === 'object' && a !== null ? a.address : null;
+  }
+
   /** The URL to open (carries the token). */
   url(): string {
     const h = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;

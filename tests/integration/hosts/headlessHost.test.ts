@@ -93,6 +93,7 @@ afterAll(async () => {
 
 describe('headless host: access', () => {
   it('binds to 127.0.0.1 by default and prints a URL carrying the token', () => {
+    expect(host.boundAddress).toBe('127.0.0.1');
     expect(host.url()).toBe(`http://127.0.0.1:${host.port}/?token=${token}`);
     // 192 random bits, URL-safe.
     expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
