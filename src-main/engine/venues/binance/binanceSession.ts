@@ -19,10 +19,11 @@
  * - `serverShutdown` (`{"e":"serverShutdown","E":...}`, stream `!serverShutdown`) announces a
  *   maintenance disconnect: the session asks its context for a new socket at once.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { parseScaled } from '../../../../src-shared/model/decimal.ts';
 import { scanString, scanUint, valueIndex } from '../../../../src-shared/model/jsonScan.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { FUTURES_STYLE_RULES, RestAligned, SPOT_STYLE_RULES } from '../../sync/restAligned.ts';
 import type { IdRange } from '../../sync/restAligned.ts';
@@ -231,24 +232,14 @@ export class BinanceSession implements VenueSession {
   private onTrade(d: Record<string, unknown>, recvTsNs: bigint): void {
     const sb = this.ctx.book(String(d['s']));
     if (sb === undefined) return;
-    const price = sb.price(String(d['p']));
-    const size = sb.size(String(d['q']));
-    if (Number.isNaN(price) || Number.isNaN(size)) return;
-    sb.counters.trades++;
-    const t: Trade = {
-      venue: sb.instrument.venue,
-      symbol: sb.symbol,
+    emitTrade(this.ctx, sb, recvTsNs, {
+      priceText: String(d['p']),
+      sizeText: String(d['q']),
       tradeId: String(d['e'] === 'trade' ? d['t'] : d['a']),
       // m = "is the buyer the market maker": true means the taker sold.
       takerSide: d['m'] === true ? 'sell' : 'buy',
-      price,
-      size,
-      priceScale: sb.book.priceScale,
-      sizeScale: sb.book.sizeScale,
       exchTsMs: typeof d['T'] === 'number' ? d['T'] : 0,
-      recvTsNs,
-    };
-    this.ctx.trade(t);
+    });
   }
 
   onSnapshot(venueSymbol: string, body: string, _recvTsNs: bigint): void {

@@ -31,6 +31,7 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { bitfinexBookChecksum, bitfinexBookChecksumText } from './bitfinexChecksum.ts';
 
@@ -336,21 +337,12 @@ export class BitfinexSession implements VenueSession {
     const priceText = str(t[3]);
     if (sb === undefined || id === undefined || amount === undefined || priceText === undefined) return;
     const sell = amount.startsWith('-');
-    const price = sb.price(priceText);
-    const size = sb.size(sell ? amount.slice(1) : amount);
-    if (Number.isNaN(price) || Number.isNaN(size)) return;
-    sb.counters.trades++;
-    this.ctx.trade({
-      venue: sb.instrument.venue,
-      symbol: sb.symbol,
+    emitTrade(this.ctx, sb, recvTsNs, {
+      priceText,
+      sizeText: sell ? amount.slice(1) : amount,
       tradeId: id,
       takerSide: sell ? 'sell' : 'buy',
-      price,
-      size,
-      priceScale: sb.book.priceScale,
-      sizeScale: sb.book.sizeScale,
       exchTsMs: Number.isNaN(mts) ? 0 : mts,
-      recvTsNs,
     });
   }
 

@@ -24,9 +24,10 @@
  * - v1 pushes echo instType lower-case ("sp", "mc"); requests use upper case ("SP", "MC").
  * - Resync = unsubscribe + subscribe: the answer starts with a fresh snapshot.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { parseScaled } from '../../../../src-shared/model/decimal.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { bitgetBookChecksum, bitgetBookChecksumText } from './bitgetChecksum.ts';
 import { BitgetLevelText } from './bitgetLevelText.ts';
@@ -313,25 +314,15 @@ export class BitgetSession implements VenueSession {
     }
     const sb = this.ctx.book(venueSymbol);
     if (sb === undefined || typeof px !== 'string' || typeof sz !== 'string') return;
-    const price = sb.price(px);
-    const size = sb.size(sz);
-    if (Number.isNaN(price) || Number.isNaN(size)) return;
-    sb.counters.trades++;
     const exchTsMs = ts !== undefined ? Number(ts) : 0;
-    const trade: Trade = {
-      venue: sb.instrument.venue,
-      symbol: sb.symbol,
+    emitTrade(this.ctx, sb, recvTsNs, {
+      priceText: px,
+      sizeText: sz,
       // v1 trades carry no id: the exchange time stands in (not unique across simultaneous fills).
       tradeId: id || (ts ?? ''),
-      takerSide: side === 'buy' ? 'buy' : side === 'sell' ? 'sell' : 'unknown',
-      price,
-      size,
-      priceScale: sb.book.priceScale,
-      sizeScale: sb.book.sizeScale,
+      takerSide: takerSide(side, 'buy', 'sell'),
       exchTsMs: Number.isFinite(exchTsMs) ? exchTsMs : 0,
-      recvTsNs,
-    };
-    this.ctx.trade(trade);
+    });
   }
 
   /** Unsubscribe + subscribe the book: Bitget answers with a fresh snapshot. */

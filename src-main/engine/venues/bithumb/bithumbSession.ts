@@ -24,10 +24,11 @@
  *   refuses L2 on it for that reason: "there is no way to synchronize against a REST snapshot").
  *   Its frames are reported once and ignored; books come from the v1 `orderbook` stream.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { asArray, asObject, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import { UpbitSession, upbitSubscribeFrame } from '../upbit/upbitSession.ts';
 
 /** Korea Standard Time is UTC+9 all year. */
@@ -52,7 +53,7 @@ export class BithumbSession implements VenueSession {
   constructor(ctx: SessionContext, plan: ConnectionPlan) {
     this.ctx = ctx;
     this.plan = plan;
-    this.v1 = new UpbitSession(ctx, plan, { venue: 'bithumb' });
+    this.v1 = new UpbitSession(ctx, plan);
   }
 
   get connection(): ConnectionPlan {
@@ -128,24 +129,13 @@ export class BithumbSession implements VenueSession {
       }
       const sb = this.ctx.book(symbol);
       if (sb === undefined) return;
-      const price = sb.price(px);
-      const size = sb.size(qty);
-      if (Number.isNaN(price) || Number.isNaN(size)) return;
-      sb.counters.trades++;
-      const gb = asText(t['buySellGb']);
-      const trade: Trade = {
-        venue: 'bithumb',
-        symbol: sb.symbol,
+      emitTrade(this.ctx, sb, recvTsNs, {
+        priceText: px,
+        sizeText: qty,
         tradeId: `${symbol}-${dtm}-${index}`,
-        takerSide: gb === '2' ? 'buy' : gb === '1' ? 'sell' : 'unknown',
-        price,
-        size,
-        priceScale: sb.book.priceScale,
-        sizeScale: sb.book.sizeScale,
+        takerSide: takerSide(asText(t['buySellGb']), '2', '1'),
         exchTsMs: kstToEpochMs(dtm),
-        recvTsNs,
-      };
-      this.ctx.trade(trade);
+      });
     });
   }
 

@@ -28,10 +28,11 @@
  * - Trades: `side` is the taker's ("Buy" / "Sell"); the `partial` of the trade table replays
  *   trades from before the subscription and is not re-emitted.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { asArray, asObject, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 
 export const BITMEX_BOOK_TABLE = 'orderBookL2';
@@ -299,25 +300,14 @@ export class BitmexSession implements VenueSession {
       }
       const sb = this.ctx.book(symbol);
       if (sb === undefined) continue;
-      const price = sb.price(px);
-      const size = sb.size(qty);
-      if (Number.isNaN(price) || Number.isNaN(size)) continue;
-      sb.counters.trades++;
-      const side = asText(t['side']);
       const ts = Date.parse(asText(t['timestamp']) ?? '');
-      const trade: Trade = {
-        venue: 'bitmex',
-        symbol: sb.symbol,
+      emitTrade(this.ctx, sb, recvTsNs, {
+        priceText: px,
+        sizeText: qty,
         tradeId: asText(t['trdMatchID']) ?? '',
-        takerSide: side === 'Buy' ? 'buy' : side === 'Sell' ? 'sell' : 'unknown',
-        price,
-        size,
-        priceScale: sb.book.priceScale,
-        sizeScale: sb.book.sizeScale,
+        takerSide: takerSide(asText(t['side']), 'Buy', 'Sell'),
         exchTsMs: Number.isNaN(ts) ? 0 : ts,
-        recvTsNs,
-      };
-      this.ctx.trade(trade);
+      });
     }
   }
 

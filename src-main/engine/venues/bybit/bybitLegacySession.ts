@@ -25,8 +25,9 @@
  * - Depth: 25 levels per side (trust 'window').
  * - Trades (`trade.SYM`): `side` is the taker side; keepalive `{"op":"ping"}` every 30 s.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { crossedText } from './bybitSession.ts';
 import { parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
@@ -251,26 +252,15 @@ export class BybitLegacySession implements VenueSession {
       const p = field(t, 'price');
       const v = field(t, 'size');
       if (sb === undefined || p === undefined || v === undefined) continue;
-      const price = sb.price(p);
-      const size = sb.size(v);
-      if (Number.isNaN(price) || Number.isNaN(size)) continue;
-      sb.counters.trades++;
       const ms = field(t, 'trade_time_ms');
-      const side = field(t, 'side');
-      const trade: Trade = {
-        venue: sb.instrument.venue,
-        symbol: sb.symbol,
+      emitTrade(this.ctx, sb, recvTsNs, {
+        priceText: p,
+        sizeText: v,
         tradeId: field(t, 'trade_id') ?? '',
         // v2 trade `side` is the taker's side.
-        takerSide: side === 'Buy' ? 'buy' : side === 'Sell' ? 'sell' : 'unknown',
-        price,
-        size,
-        priceScale: sb.book.priceScale,
-        sizeScale: sb.book.sizeScale,
+        takerSide: takerSide(field(t, 'side'), 'Buy', 'Sell'),
         exchTsMs: ms !== undefined && /^\d+$/.test(ms) ? Number(ms) : 0,
-        recvTsNs,
-      };
-      this.ctx.trade(trade);
+      });
     }
   }
 

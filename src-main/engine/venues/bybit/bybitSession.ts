@@ -35,8 +35,9 @@
  * - Keepalive `{"op":"ping"}` every 20 s; spot accepts at most 10 args per subscribe request.
  * - `publicTrade`: `S` is the taker side, `i` the trade id (UUID-like on linear, numeric on spot).
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import { chunk } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
@@ -371,25 +372,14 @@ export class BybitSession implements VenueSession {
     for (const t of data as Record<string, unknown>[]) {
       const sb = typeof t['s'] === 'string' ? this.ctx.book(t['s']) : undefined;
       if (sb === undefined || typeof t['p'] !== 'string' || typeof t['v'] !== 'string') continue;
-      const price = sb.price(t['p']);
-      const size = sb.size(t['v']);
-      if (Number.isNaN(price) || Number.isNaN(size)) continue;
-      sb.counters.trades++;
-      const side = t['S'];
-      const trade: Trade = {
-        venue: sb.instrument.venue,
-        symbol: sb.symbol,
+      emitTrade(this.ctx, sb, recvTsNs, {
+        priceText: t['p'],
+        sizeText: t['v'],
         tradeId: String(t['i']),
         // `S` is the taker's side (Buy = the aggressor bought).
-        takerSide: side === 'Buy' ? 'buy' : side === 'Sell' ? 'sell' : 'unknown',
-        price,
-        size,
-        priceScale: sb.book.priceScale,
-        sizeScale: sb.book.sizeScale,
+        takerSide: takerSide(t['S'], 'Buy', 'Sell'),
         exchTsMs: typeof t['T'] === 'number' ? t['T'] : 0,
-        recvTsNs,
-      };
-      this.ctx.trade(trade);
+      });
     }
   }
 

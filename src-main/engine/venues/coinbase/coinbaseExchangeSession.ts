@@ -21,8 +21,9 @@
  *   ("sell side indicates ... an up-tick"; tardis-node maps it the same way). `last_match` is the
  *   most recent trade before subscribing; both are deduplicated by `trade_id` per product.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import { crossedText, RecentIds, rfc3339ToMs } from './coinbaseSession.ts';
 
 /** Public (unauthenticated) channels subscribed live. */
@@ -150,25 +151,15 @@ export class CoinbaseExchangeSession implements VenueSession {
     const id = m['trade_id'];
     if (sb === undefined || (typeof id !== 'number' && typeof id !== 'string') || typeof m['price'] !== 'string' || typeof m['size'] !== 'string') return;
     if (!this.tradeIds.add(sb.symbol, String(id))) return;
-    const price = sb.price(m['price']);
-    const size = sb.size(m['size']);
-    if (Number.isNaN(price) || Number.isNaN(size)) return;
-    sb.counters.trades++;
     const time = typeof m['time'] === 'string' ? rfc3339ToMs(m['time']) : Number.NaN;
-    const trade: Trade = {
-      venue: sb.instrument.venue,
-      symbol: sb.symbol,
+    emitTrade(this.ctx, sb, recvTsNs, {
+      priceText: m['price'],
+      sizeText: m['size'],
       tradeId: String(id),
       // `side` is the maker's side: a resting sell was lifted by a buying taker.
-      takerSide: m['side'] === 'sell' ? 'buy' : m['side'] === 'buy' ? 'sell' : 'unknown',
-      price,
-      size,
-      priceScale: sb.book.priceScale,
-      sizeScale: sb.book.sizeScale,
+      takerSide: takerSide(m['side'], 'sell', 'buy'),
       exchTsMs: Number.isNaN(time) ? 0 : time,
-      recvTsNs,
-    };
-    this.ctx.trade(trade);
+    });
   }
 
   /** Unsubscribe + subscribe the product's book channel: the venue answers with a new snapshot. */

@@ -35,8 +35,9 @@
  * - `-USDC` product ids (except USDT-USDC and EURC-USDC) are answered with the matching `-USD`
  *   product on market-data channels; events are routed back to the subscribed id.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 
@@ -275,25 +276,15 @@ export class CoinbaseSession implements VenueSession {
       if (typeof product !== 'string' || typeof id !== 'string' || typeof t['price'] !== 'string' || typeof t['size'] !== 'string') continue;
       const sb = this.book(product);
       if (sb === undefined || !this.tradeIds.add(sb.symbol, id)) continue;
-      const price = sb.price(t['price']);
-      const size = sb.size(t['size']);
-      if (Number.isNaN(price) || Number.isNaN(size)) continue;
-      sb.counters.trades++;
       const time = typeof t['time'] === 'string' ? rfc3339ToMs(t['time']) : Number.NaN;
-      const trade: Trade = {
-        venue: sb.instrument.venue,
-        symbol: sb.symbol,
+      emitTrade(this.ctx, sb, recvTsNs, {
+        priceText: t['price'],
+        sizeText: t['size'],
         tradeId: id,
         // `side` is the maker's side (see the header): a BUY maker was hit by a selling taker.
-        takerSide: t['side'] === 'BUY' ? 'sell' : t['side'] === 'SELL' ? 'buy' : 'unknown',
-        price,
-        size,
-        priceScale: sb.book.priceScale,
-        sizeScale: sb.book.sizeScale,
+        takerSide: takerSide(t['side'], 'SELL', 'BUY'),
         exchTsMs: Number.isNaN(time) ? 0 : time,
-        recvTsNs,
-      };
-      this.ctx.trade(trade);
+      });
     }
   }
 

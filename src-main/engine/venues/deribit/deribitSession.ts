@@ -30,10 +30,11 @@
  * - Trades: `direction` is the taker side; `trade_id` a string.
  * - No checksum: the change-id chain is the only proof of a complete book.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 
 export type DeribitInterval = 'raw' | '100ms';
@@ -267,25 +268,14 @@ export class DeribitSession implements VenueSession {
       }
       const sb = this.ctx.book(instrument);
       if (sb === undefined) continue;
-      const price = sb.price(px);
-      const size = sb.size(amount);
-      if (Number.isNaN(price) || Number.isNaN(size)) continue;
-      sb.counters.trades++;
-      const direction = asText(t['direction']);
       const ts = asSafeInteger(t['timestamp']);
-      const trade: Trade = {
-        venue: 'deribit',
-        symbol: sb.symbol,
+      emitTrade(this.ctx, sb, recvTsNs, {
+        priceText: px,
+        sizeText: amount,
         tradeId: asText(t['trade_id']) ?? '',
-        takerSide: direction === 'buy' ? 'buy' : direction === 'sell' ? 'sell' : 'unknown',
-        price,
-        size,
-        priceScale: sb.book.priceScale,
-        sizeScale: sb.book.sizeScale,
+        takerSide: takerSide(asText(t['direction']), 'buy', 'sell'),
         exchTsMs: Number.isNaN(ts) ? 0 : ts,
-        recvTsNs,
-      };
-      this.ctx.trade(trade);
+      });
     }
   }
 

@@ -26,6 +26,7 @@
  */
 import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { RestAligned, SPOT_STYLE_RULES } from '../../sync/restAligned.ts';
 import type { IdRange } from '../../sync/restAligned.ts';
@@ -223,33 +224,23 @@ export class GateSession implements VenueSession {
     const priceText = str(t['price']);
     let sizeText = str(market === 'spot' ? t['amount'] : t['size']);
     if (priceText === undefined || sizeText === undefined) return;
-    let takerSide: Trade['takerSide'];
+    let side: Trade['takerSide'];
     if (market === 'spot') {
       // spot.trades `side` is the taker's side (venues.md 14.1 flags this as read from client code).
-      const side = str(t['side']);
-      takerSide = side === 'buy' ? 'buy' : side === 'sell' ? 'sell' : 'unknown';
+      side = takerSide(str(t['side']), 'buy', 'sell');
     } else {
       // futures.trades: a positive size is a taker buy, a negative one a taker sell.
-      takerSide = sizeText.startsWith('-') ? 'sell' : 'buy';
+      side = sizeText.startsWith('-') ? 'sell' : 'buy';
       if (sizeText.startsWith('-')) sizeText = sizeText.slice(1);
     }
-    const price = sb.price(priceText);
-    const size = sb.size(sizeText);
-    if (Number.isNaN(price) || Number.isNaN(size)) return;
-    sb.counters.trades++;
     const ms = str(t['create_time_ms']);
     const exchTsMs = ms !== undefined ? Math.trunc(Number(ms)) : 0;
-    this.ctx.trade({
-      venue: sb.instrument.venue,
-      symbol: sb.symbol,
+    emitTrade(this.ctx, sb, recvTsNs, {
+      priceText,
+      sizeText,
       tradeId: str(t['id']) ?? '',
-      takerSide,
-      price,
-      size,
-      priceScale: sb.book.priceScale,
-      sizeScale: sb.book.sizeScale,
+      takerSide: side,
       exchTsMs: Number.isFinite(exchTsMs) ? exchTsMs : 0,
-      recvTsNs,
     });
   }
 

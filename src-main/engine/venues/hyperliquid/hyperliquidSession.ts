@@ -22,10 +22,11 @@
  * - Keepalive: the server closes connections idle for about a minute; `{"method":"ping"}` is
  *   answered with `{"channel":"pong"}`.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { SnapshotReplace } from '../../sync/snapshotReplace.ts';
 
@@ -128,25 +129,14 @@ export class HyperliquidSession implements VenueSession {
       }
       const sb = this.ctx.book(coin);
       if (sb === undefined) continue;
-      const price = sb.price(px);
-      const size = sb.size(sz);
-      if (Number.isNaN(price) || Number.isNaN(size)) continue;
-      sb.counters.trades++;
-      const side = asText(t['side']);
       const time = asSafeInteger(t['time']);
-      const trade: Trade = {
-        venue: 'hyperliquid',
-        symbol: sb.symbol,
+      emitTrade(this.ctx, sb, recvTsNs, {
+        priceText: px,
+        sizeText: sz,
         tradeId: asText(t['tid']) ?? '',
-        takerSide: side === 'B' ? 'buy' : side === 'A' ? 'sell' : 'unknown',
-        price,
-        size,
-        priceScale: sb.book.priceScale,
-        sizeScale: sb.book.sizeScale,
+        takerSide: takerSide(asText(t['side']), 'B', 'A'),
         exchTsMs: Number.isNaN(time) ? 0 : time,
-        recvTsNs,
-      };
-      this.ctx.trade(trade);
+      });
     }
   }
 

@@ -31,10 +31,11 @@
  * - Trades: `side` is the taker side ("the classification of the taker side"), `uid` the trade id;
  *   the `trade_snapshot` sent on subscribing is history and is not published.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 
@@ -243,24 +244,13 @@ export class KrakenFuturesSession implements VenueSession {
     const qty = asText(msg['qty']);
     const sb = product === undefined ? undefined : this.ctx.book(product);
     if (sb === undefined || px === undefined || qty === undefined) return;
-    const price = sb.price(px);
-    const size = sb.size(qty);
-    if (Number.isNaN(price) || Number.isNaN(size)) return;
-    sb.counters.trades++;
-    const side = asText(msg['side']);
-    const trade: Trade = {
-      venue: sb.instrument.venue,
-      symbol: sb.symbol,
+    emitTrade(this.ctx, sb, recvTsNs, {
+      priceText: px,
+      sizeText: qty,
       tradeId: asText(msg['uid']) ?? `${asText(msg['seq']) ?? ''}`,
-      takerSide: side === 'buy' ? 'buy' : side === 'sell' ? 'sell' : 'unknown',
-      price,
-      size,
-      priceScale: sb.book.priceScale,
-      sizeScale: sb.book.sizeScale,
+      takerSide: takerSide(asText(msg['side']), 'buy', 'sell'),
       exchTsMs: this.timestampMs(msg['time']),
-      recvTsNs,
-    };
-    this.ctx.trade(trade);
+    });
   }
 
   private timestampMs(v: ExactJson | undefined): number {

@@ -33,8 +33,9 @@
  * Kraken v2 is krakenV2Session.ts; krakenSpec.ts picks the protocol from the connection URL (v1
  * at the root: the recordings, `verify`, the local replay server). docs/venues/kraken.md.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { krakenBookChecksum, krakenBookChecksumText } from './krakenChecksum.ts';
 import type { WireDecimals } from './krakenChecksum.ts';
@@ -324,26 +325,16 @@ export class KrakenSession implements VenueSession {
     trades.forEach((t, index) => {
       if (!Array.isArray(t) || typeof t[0] !== 'string' || typeof t[1] !== 'string' || typeof t[2] !== 'string') return;
       const [px, vol, time, side] = t as [string, string, string, string?];
-      const price = sb.price(px);
-      const size = sb.size(vol);
-      if (Number.isNaN(price) || Number.isNaN(size)) return;
-      sb.counters.trades++;
-      const trade: Trade = {
-        venue: sb.instrument.venue,
-        symbol: sb.symbol,
+      emitTrade(this.ctx, sb, recvTsNs, {
+        priceText: px,
+        sizeText: vol,
         // v1 trades have no id: time (microseconds) + position in the frame, stable for a stream.
         tradeId: `${time}-${index}`,
         // "b" = the taker bought, "s" = the taker sold (v1 trade doc: side of the order that
         // triggered the trade).
-        takerSide: side === 'b' ? 'buy' : side === 's' ? 'sell' : 'unknown',
-        price,
-        size,
-        priceScale: sb.book.priceScale,
-        sizeScale: sb.book.sizeScale,
+        takerSide: takerSide(side, 'b', 's'),
         exchTsMs: krakenTimeToMs(time),
-        recvTsNs,
-      };
-      this.ctx.trade(trade);
+      });
     });
   }
 

@@ -41,11 +41,12 @@
  * - Trades carry a sequential integer `trade_id` per pair: used as the trade id, and a trade at or
  *   below the last one seen is a repeat and dropped.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { requiredScale } from '../../../../src-shared/model/decimal.ts';
 import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { krakenBookChecksum, krakenBookChecksumText } from './krakenChecksum.ts';
 import { krakenWireSymbol } from './krakenWireSymbol.ts';
@@ -386,26 +387,15 @@ export class KrakenV2Session implements VenueSession {
       if (tradeId <= st.lastTradeId) return;
       st.lastTradeId = tradeId;
     }
-    const price = sb.price(px);
-    const size = sb.size(qty);
-    if (Number.isNaN(price) || Number.isNaN(size)) return;
-    sb.counters.trades++;
-    const side = asText(t['side']);
     const ts = asText(t['timestamp']);
-    const trade: Trade = {
-      venue: sb.instrument.venue,
-      symbol: sb.symbol,
+    emitTrade(this.ctx, sb, recvTsNs, {
+      priceText: px,
+      sizeText: qty,
       tradeId: Number.isNaN(tradeId) ? `${ts ?? ''}-${px}-${qty}` : String(tradeId),
       // v2 `side` is the side of the taker order (trade doc).
-      takerSide: side === 'buy' ? 'buy' : side === 'sell' ? 'sell' : 'unknown',
-      price,
-      size,
-      priceScale: sb.book.priceScale,
-      sizeScale: sb.book.sizeScale,
+      takerSide: takerSide(asText(t['side']), 'buy', 'sell'),
       exchTsMs: ts === undefined ? 0 : rfc3339ToMs(ts),
-      recvTsNs,
-    };
-    this.ctx.trade(trade);
+    });
   }
 
   /** Unsubscribe + subscribe the pair's book: Kraken answers with a fresh, checksummed snapshot. */

@@ -26,6 +26,7 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { RestAligned } from '../../sync/restAligned.ts';
 import type { AlignRules, IdRange } from '../../sync/restAligned.ts';
@@ -197,24 +198,14 @@ export class KucoinSession implements VenueSession {
     if (d === undefined || typeof d.symbol !== 'string' || d.price === undefined || d.size === undefined) return;
     const sb = this.ctx.book(d.symbol);
     if (sb === undefined) return;
-    const price = sb.price(d.price);
-    const size = sb.size(d.size);
-    if (Number.isNaN(price) || Number.isNaN(size)) return;
-    sb.counters.trades++;
-    // `time` is in nanoseconds as a string.
-    const exchTsMs = d.time !== undefined && /^\d+$/.test(d.time) ? Number(BigInt(d.time) / 1_000_000n) : 0;
-    this.ctx.trade({
-      venue: sb.instrument.venue,
-      symbol: sb.symbol,
+    emitTrade(this.ctx, sb, recvTsNs, {
+      priceText: d.price,
+      sizeText: d.size,
       tradeId: d.tradeId ?? d.sequence ?? '',
       // The match channel's `side` is documented as the taker's side (issue #470 questioned it).
-      takerSide: d.side === 'buy' ? 'buy' : d.side === 'sell' ? 'sell' : 'unknown',
-      price,
-      size,
-      priceScale: sb.book.priceScale,
-      sizeScale: sb.book.sizeScale,
-      exchTsMs,
-      recvTsNs,
+      takerSide: takerSide(d.side, 'buy', 'sell'),
+      // `time` is in nanoseconds as a string.
+      exchTsMs: d.time !== undefined && /^\d+$/.test(d.time) ? Number(BigInt(d.time) / 1_000_000n) : 0,
     });
   }
 

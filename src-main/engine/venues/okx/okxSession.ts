@@ -29,8 +29,9 @@
  *   the window are deleted, so the book is trimmed to 400 (spec depthCap) and trusted as a window.
  * - Level = [price, size, "0" (deprecated liquidated orders), order count]; size 0 deletes.
  */
-import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { okxBookChecksum, okxBookChecksumText } from './okxChecksum.ts';
 
@@ -288,26 +289,16 @@ export class OkxSession implements VenueSession {
   private onTrade(instId: string, t: OkxTradeData, recvTsNs: bigint): void {
     const sb = this.ctx.book(t.instId ?? instId);
     if (sb === undefined || t.px === undefined || t.sz === undefined) return;
-    const price = sb.price(t.px);
-    const size = sb.size(t.sz);
-    if (Number.isNaN(price) || Number.isNaN(size)) return;
-    sb.counters.trades++;
     const exchTsMs = t.ts !== undefined ? Number(t.ts) : 0;
-    const trade: Trade = {
-      venue: sb.instrument.venue,
-      symbol: sb.symbol,
+    emitTrade(this.ctx, sb, recvTsNs, {
+      priceText: t.px,
+      sizeText: t.sz,
       // `trades` aggregates the fills of one taker order at one price; tradeId is the last fill's id.
       tradeId: t.tradeId ?? '',
       // OKX `side` is the taker's side (trades channel doc).
-      takerSide: t.side === 'buy' ? 'buy' : t.side === 'sell' ? 'sell' : 'unknown',
-      price,
-      size,
-      priceScale: sb.book.priceScale,
-      sizeScale: sb.book.sizeScale,
+      takerSide: takerSide(t.side, 'buy', 'sell'),
       exchTsMs: Number.isFinite(exchTsMs) ? exchTsMs : 0,
-      recvTsNs,
-    };
-    this.ctx.trade(trade);
+    });
   }
 
   /** Unsubscribe + subscribe this instrument's book channel: OKX answers with a fresh snapshot. */

@@ -32,11 +32,12 @@
  * - Keepalive: idle connections close after about 120 s; the text "PING" is answered with
  *   {"status":"UP"} (documented for the Bithumb clone, venues.md 16.9).
  */
-import type { AnomalyKind, Trade, VenueId } from '../../../../src-shared/model/market.ts';
+import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import { parseScaledBig, requiredScale } from '../../../../src-shared/model/decimal.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { SnapshotReplace } from '../../sync/snapshotReplace.ts';
 
@@ -105,24 +106,19 @@ function plainDecimal(s: string): string {
   return `${m[1] ?? ''}${d.slice(0, point)}.${d.slice(point) || '0'}`;
 }
 
-export interface UpbitSessionOptions {
-  venue: VenueId;
-}
-
 export class UpbitSession implements VenueSession {
   private readonly ctx: SessionContext;
   private readonly plan: ConnectionPlan;
-  private readonly venue: VenueId;
   private readonly books = new Map<string, SnapshotReplace>();
   /** Frame types seen that this adapter does not use, reported once each. */
   private readonly ignoredTypes = new Set<string>();
   /** Idle connections are closed after ~120 s; "PING" keeps them open and proves the server alive. */
   readonly keepalive = { intervalMs: 60_000, frame: (): string => 'PING' };
 
-  constructor(ctx: SessionContext, plan: ConnectionPlan, opts: UpbitSessionOptions) {
+  /** Upbit, or Bithumb's v1 clone of it: trades and books carry the venue of their instrument. */
+  constructor(ctx: SessionContext, plan: ConnectionPlan) {
     this.ctx = ctx;
     this.plan = plan;
-    this.venue = opts.venue;
   }
 
   get connection(): ConnectionPlan {
@@ -239,25 +235,14 @@ export class UpbitSession implements VenueSession {
     }
     const sb = this.ctx.book(code);
     if (sb === undefined) return;
-    const price = sb.price(px);
-    const size = sb.size(qty);
-    if (Number.isNaN(price) || Number.isNaN(size)) return;
-    sb.counters.trades++;
-    const side = asText(field(o, FIELDS.askBid));
-    const t: Trade = {
-      venue: this.venue,
-      symbol: sb.symbol,
+    emitTrade(this.ctx, sb, recvTsNs, {
+      priceText: px,
+      sizeText: qty,
       tradeId: asText(field(o, FIELDS.sequentialId)) ?? '',
       // ask_bid is the taker's side: ASK = sold into the bid, BID = bought from the ask.
-      takerSide: side === 'BID' ? 'buy' : side === 'ASK' ? 'sell' : 'unknown',
-      price,
-      size,
-      priceScale: sb.book.priceScale,
-      sizeScale: sb.book.sizeScale,
+      takerSide: takerSide(asText(field(o, FIELDS.askBid)), 'BID', 'ASK'),
       exchTsMs: upbitTimeToMs(field(o, FIELDS.tradeTimestamp) ?? field(o, FIELDS.timestamp)),
-      recvTsNs,
-    };
-    this.ctx.trade(t);
+    });
   }
 
   /**

@@ -92,7 +92,7 @@ export const upbit: VenueSpec = {
     return chunk(venueSymbols.map((s) => s.toUpperCase()), CODES_PER_CONNECTION).map((codes, i) => ({ id: `upbit#${i}`, url, venueSymbols: codes }));
   },
   createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {
-    return new UpbitSession(ctx, plan, { venue: 'upbit' });
+    return new UpbitSession(ctx, plan);
   },
   recognizes: (url) => hostIn(url, HOSTS, '/websocket'),
 };
