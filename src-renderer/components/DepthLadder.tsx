@@ -11,7 +11,7 @@ import { compareDecimal, cumulativeSums, maxDecimals, midDecimal, padDecimals, s
 import { formatClock, formatCount, trustText, trustTitle } from '../lib/format.ts';
 import { recordLadderPaint } from '../lib/perfProbe.ts';
 import type { LadderBook } from '../stores/booksStore.ts';
-import { bookKey } from '../stores/keys.ts';
+import { bookKey, refOfKey } from '../stores/keys.ts';
 import type { BookRef } from '../stores/keys.ts';
 import { closeLadder, openLadders } from '../stores/uiStore.ts';
 import { StateBadge } from './StateBadge.tsx';
@@ -109,8 +109,21 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
   const session = useSession();
   const lb: LadderBook | undefined = useConsole('books', (s) => s.books[key]);
   const trades = useConsole('books', (s) => s.trades[key]);
-  const row = useConsole('market', (s) => s.symbols.get(key));
-  const symbols = useConsole('market', (s) => s.symbols);
+  // Only what the ladder shows of the table row, as primitives: a stats frame that changes other
+  // figures of this book (or other books) does not re-render the ladder.
+  const normalized = useConsole('market', (s) => s.symbols.get(key)?.normalized ?? null);
+  const rowState = useConsole('market', (s) => s.symbols.get(key)?.state ?? null);
+  const stateTitle = useConsole('market', (s) => {
+    const r = s.symbols.get(key);
+    return r ? `since ${formatClock(r.stateSinceMs)} because ${r.stateCause}` : undefined;
+  });
+  /** Other venues quoting the same instrument, as "venue|symbol" keys joined (a stable string). */
+  const sameSymbolKeys = useConsole('market', (s) => {
+    if (normalized === null) return '';
+    const out: string[] = [];
+    for (const r of s.symbols.values()) if (r.normalized === normalized && bookKey(r.venue, r.symbol) !== key) out.push(bookKey(r.venue, r.symbol));
+    return out.join('\n');
+  });
   const depth = useConsole('ui', (s) => s.ladderDepth);
 
   useLayoutEffect(() => {
@@ -136,7 +149,7 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
   const spread = view?.spread ?? (bestBid !== null && bestAsk !== null ? (subDecimal(bestAsk, bestBid) ?? null) : null);
   const mid = view?.mid ?? (bestBid !== null && bestAsk !== null ? (midDecimal(bestBid, bestAsk) ?? null) : null);
   const bps = bestBid !== null && bestAsk !== null ? spreadBps(bestBid, bestAsk) : undefined;
-  const state = view?.state ?? row?.state;
+  const state = view?.state ?? rowState ?? undefined;
 
   const all = rows ? [...rows.bids, ...rows.asks] : [];
   const priceDp = maxDecimals(all.map((r) => r.price));
@@ -149,18 +162,18 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
   const asksTopDown = rows ? [...rows.asks].reverse() : [];
   const firstUntrustedAsk = asksTopDown.findLastIndex((r) => r.untrusted);
   const firstUntrustedBid = rows ? rows.bids.findIndex((r) => r.untrusted) : -1;
-  const sameSymbol = row ? [...symbols.values()].filter((s) => s.normalized === row.normalized && bookKey(s.venue, s.symbol) !== key) : [];
+  const sameSymbol = sameSymbolKeys === '' ? [] : sameSymbolKeys.split('\n').map((k) => refOfKey(k)!);
 
   return (
     <section className="ladder" data-testid={`ladder-${venue}-${symbol}`} data-venue={venue} data-symbol={symbol} aria-label={`depth ladder ${venue} ${symbol}`}>
       <header className="ladder-head">
         <div className="ladder-title">
           <span className="sym">{symbol}</span> <span className="muted">{venue}</span>
-          {row && row.normalized !== symbol ? <span className="muted"> · {row.normalized}</span> : null}
+          {normalized !== null && normalized !== symbol ? <span className="muted"> · {normalized}</span> : null}
         </div>
         <div className="ladder-actions">
           {sameSymbol.length > 0 ? (
-            <button type="button" className="btn btn-tiny" title={`open ${row?.normalized} on ${sameSymbol.map((s) => s.venue).join(', ')}`} onClick={() => openLadders(session.stores.ui, sameSymbol.map((s) => ({ venue: s.venue, symbol: s.symbol })))}>
+            <button type="button" className="btn btn-tiny" title={`open ${normalized ?? symbol} on ${sameSymbol.map((s) => s.venue).join(', ')}`} onClick={() => openLadders(session.stores.ui, sameSymbol)}>
               + {sameSymbol.length} venue{sameSymbol.length > 1 ? 's' : ''}
             </button>
           ) : null}
@@ -173,7 +186,7 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
         </div>
       </header>
       <div className="ladder-meta">
-        {state ? <StateBadge state={state} title={row ? `since ${formatClock(row.stateSinceMs)} because ${row.stateCause}` : undefined} /> : <span className="muted">waiting for the book…</span>}
+        {state ? <StateBadge state={state} {...(stateTitle !== undefined ? { title: stateTitle } : {})} /> : <span className="muted">waiting for the book…</span>}
         <span className="num" data-testid="ladder-seq" title="last applied venue sequence id">
           seq {view ? (view.seq >= 0 ? view.seq : '–') : '–'}
         </span>

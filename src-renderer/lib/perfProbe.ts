@@ -1,21 +1,31 @@
 /**
- * Measurements the renderer benchmark reads from the page (tests/bench/renderer.bench.ts):
- * animation-frame intervals while data streams, and the delay from a ladder's book frame
- * arriving to the ladder being committed for paint. Bounded rings; cheap enough to leave on.
+ * Measurements the renderer benchmark reads from the page (tests/bench/renderer.bench.ts), on
+ * only when the page is opened with `?perf`:
+ * - frame work: from the start of an animation frame to the first task after that frame's
+ *   rendering (rAF callbacks, the coalesced store updates, React's commit in the microtasks after
+ *   them, style, layout and paint). A message posted from inside the frame is delivered as the
+ *   next task, i.e. right after the browser finished rendering that frame;
+ * - frame intervals: time between consecutive animation frames (dropped frames show here);
+ * - ladder update-to-paint: from a book frame's arrival in the page to the end of the frame
+ *   that painted it (same post-rendering task).
+ * Bounded rings; nothing is recorded unless sampling was started.
  */
 
-const KEPT = 20_000;
+const KEPT = 50_000;
 
 export interface PerfSamples {
+  /** ms of main-thread work per animation frame, rendering included. */
+  frameWorkMs: number[];
   /** ms between consecutive animation frames. */
   frameIntervalsMs: number[];
-  /** ms from a book frame's arrival to the ladder's commit (layout effect, just before paint). */
+  /** ms from a book frame arriving to the frame that painted its ladder being done. */
   ladderPaintDelayMs: number[];
-  /** ms spent in React commits of the symbols table. */
-  tableCommitMs: number[];
 }
 
-export const perf: PerfSamples = { frameIntervalsMs: [], ladderPaintDelayMs: [], tableCommitMs: [] };
+export const perf: PerfSamples = { frameWorkMs: [], frameIntervalsMs: [], ladderPaintDelayMs: [] };
+
+let enabled = false;
+let afterRender: ((cb: () => void) => void) | null = null;
 
 function push(a: number[], v: number): void {
   a.push(v);
@@ -27,34 +37,38 @@ export function pageNowMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** A ladder committed a book that arrived at `arrivedAtMs`: measure until its frame is painted. */
 export function recordLadderPaint(arrivedAtMs: number): void {
-  push(perf.ladderPaintDelayMs, pageNowMs() - arrivedAtMs);
+  if (!enabled || afterRender === null) return;
+  afterRender(() => push(perf.ladderPaintDelayMs, pageNowMs() - arrivedAtMs));
 }
 
-export function recordTableCommit(ms: number): void {
-  push(perf.tableCommitMs, ms);
-}
-
-let running = false;
-
-/** Start sampling animation-frame intervals (idempotent). */
+/** Start sampling (idempotent). */
 export function startFrameSampling(): void {
-  if (running || typeof requestAnimationFrame !== 'function') return;
-  running = true;
-  let last = performance.now();
+  if (enabled || typeof requestAnimationFrame !== 'function' || typeof MessageChannel !== 'function') return;
+  enabled = true;
+  const ch = new MessageChannel();
+  const queued: (() => void)[] = [];
+  ch.port1.onmessage = () => {
+    for (const cb of queued.splice(0)) cb();
+  };
+  afterRender = (cb) => {
+    queued.push(cb);
+    if (queued.length === 1) ch.port2.postMessage(null);
+  };
+  let last = -1;
   const tick = (t: number) => {
-    push(perf.frameIntervalsMs, t - last);
+    if (last >= 0) push(perf.frameIntervalsMs, t - last);
     last = t;
+    const start = performance.now();
+    afterRender!(() => push(perf.frameWorkMs, performance.now() - start));
     requestAnimationFrame(tick);
   };
-  requestAnimationFrame((t) => {
-    last = t;
-    requestAnimationFrame(tick);
-  });
+  requestAnimationFrame(tick);
 }
 
 export function resetPerf(): void {
+  perf.frameWorkMs.length = 0;
   perf.frameIntervalsMs.length = 0;
   perf.ladderPaintDelayMs.length = 0;
-  perf.tableCommitMs.length = 0;
 }
