@@ -32,6 +32,7 @@
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { emitTrade } from '../tradeOut.ts';
+import { leaveLiveForResync } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { bitfinexBookChecksum, bitfinexBookChecksumText } from './bitfinexChecksum.ts';
 
@@ -356,10 +357,7 @@ export class BitfinexSession implements VenueSession {
   resync(venueSymbol: string, cause: AnomalyKind): void {
     const sb = this.ctx.book(venueSymbol);
     if (sb === undefined) return;
-    if (sb.state !== 'resyncing') {
-      sb.counters.resyncs++;
-      sb.transition('resyncing', cause);
-    }
+    leaveLiveForResync(sb, cause);
     const chanId = this.bookChan.get(venueSymbol);
     if (chanId !== undefined) {
       // Stop applying the old channel now; its frames may still be in flight.

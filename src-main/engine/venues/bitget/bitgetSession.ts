@@ -28,6 +28,7 @@ import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { parseScaled } from '../../../../src-shared/model/decimal.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { bitgetBookChecksum, bitgetBookChecksumText } from './bitgetChecksum.ts';
 import { BitgetLevelText } from './bitgetLevelText.ts';
@@ -332,13 +333,8 @@ export class BitgetSession implements VenueSession {
     const st = this.state(sb);
     st.lastUpdateRaw = '';
     sb.seq = -1;
-    if (sb.state !== 'resyncing') {
-      sb.counters.resyncs++;
-      sb.transition('resyncing', cause);
-    }
     const arg = { ...st.arg, channel: st.channel };
-    this.ctx.send(JSON.stringify({ op: 'unsubscribe', args: [arg] }));
-    this.ctx.send(JSON.stringify({ op: 'subscribe', args: [arg] }));
+    resubscribe(this.ctx, sb, cause, { unsubscribe: { op: 'unsubscribe', args: [arg] }, subscribe: { op: 'subscribe', args: [arg] } });
   }
 
   onClose(): void {

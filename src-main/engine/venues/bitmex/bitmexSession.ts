@@ -33,6 +33,7 @@ import { asArray, asObject, asText, parseJsonExact } from '../../../../src-share
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { leaveLiveForResync } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 
 export const BITMEX_BOOK_TABLE = 'orderBookL2';
@@ -315,10 +316,7 @@ export class BitmexSession implements VenueSession {
   resync(venueSymbol: string, cause: AnomalyKind): void {
     const sb = this.ctx.book(venueSymbol);
     if (sb === undefined) return;
-    if (sb.state !== 'resyncing') {
-      sb.counters.resyncs++;
-      sb.transition('resyncing', cause);
-    }
+    leaveLiveForResync(sb, cause);
     this.states.get(venueSymbol)?.ids.clear();
     // A refused subscription would be refused again at once: it waits for a manual resync or a
     // reconnect instead of looping.

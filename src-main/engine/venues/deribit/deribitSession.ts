@@ -35,6 +35,7 @@ import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { leaveLiveForResync } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 
 export type DeribitInterval = 'raw' | '100ms';
@@ -283,11 +284,7 @@ export class DeribitSession implements VenueSession {
   resync(venueSymbol: string, cause: AnomalyKind): void {
     const sb = this.ctx.book(venueSymbol);
     if (sb === undefined) return;
-    if (sb.state !== 'resyncing') {
-      // Manual or restart resync of a healthy book: it stops being live until the new snapshot.
-      sb.counters.resyncs++;
-      sb.transition('resyncing', cause);
-    }
+    leaveLiveForResync(sb, cause);
     // A refused subscription (unknown or expired instrument) would be refused again at once: it
     // waits for a manual resync or a reconnect instead of spending subscribe credits in a loop.
     if (cause === 'subscribe-error') return;

@@ -27,6 +27,7 @@ import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { leaveLiveForResync } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { SnapshotReplace } from '../../sync/snapshotReplace.ts';
 
@@ -143,9 +144,7 @@ export class HyperliquidSession implements VenueSession {
   /** The next l2Book message is a complete book; the book is not live until it arrives. */
   resync(venueSymbol: string, cause: AnomalyKind): void {
     const sb = this.ctx.book(venueSymbol);
-    if (sb === undefined || sb.state === 'resyncing') return;
-    sb.counters.resyncs++;
-    sb.transition('resyncing', cause, 'waiting for the next l2Book message');
+    if (sb !== undefined) leaveLiveForResync(sb, cause, 'waiting for the next l2Book message');
   }
 
   onClose(): void {

@@ -36,6 +36,7 @@ import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 
@@ -268,14 +269,8 @@ export class KrakenFuturesSession implements VenueSession {
     const sb = this.ctx.book(venueSymbol);
     if (sb === undefined) return;
     sb.seq = -1;
-    if (sb.state !== 'resyncing') {
-      // Manual or restart resync of a healthy book: it stops being live until the new snapshot.
-      sb.counters.resyncs++;
-      sb.transition('resyncing', cause);
-    }
     const product_ids = [venueSymbol];
-    this.ctx.send(JSON.stringify({ event: 'unsubscribe', feed: 'book', product_ids }));
-    this.ctx.send(JSON.stringify({ event: 'subscribe', feed: 'book', product_ids }));
+    resubscribe(this.ctx, sb, cause, { unsubscribe: { event: 'unsubscribe', feed: 'book', product_ids }, subscribe: { event: 'subscribe', feed: 'book', product_ids } });
   }
 
   onClose(): void {

@@ -36,6 +36,7 @@
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { krakenBookChecksum, krakenBookChecksumText } from './krakenChecksum.ts';
 import type { WireDecimals } from './krakenChecksum.ts';
@@ -343,14 +344,8 @@ export class KrakenSession implements VenueSession {
     const sb = this.ctx.book(venueSymbol);
     if (sb === undefined) return;
     const st = this.state(sb);
-    if (sb.state !== 'resyncing') {
-      // Manual or restart resync of a healthy book: it stops being live until the new snapshot.
-      sb.counters.resyncs++;
-      sb.transition('resyncing', cause);
-    }
     const subscription = { name: 'book', depth: st.depth };
-    this.ctx.send(JSON.stringify({ event: 'unsubscribe', pair: [venueSymbol], subscription }));
-    this.ctx.send(JSON.stringify({ event: 'subscribe', pair: [venueSymbol], subscription }));
+    resubscribe(this.ctx, sb, cause, { unsubscribe: { event: 'unsubscribe', pair: [venueSymbol], subscription }, subscribe: { event: 'subscribe', pair: [venueSymbol], subscription } });
   }
 
   onClose(): void {

@@ -47,6 +47,7 @@ import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { krakenBookChecksum, krakenBookChecksumText } from './krakenChecksum.ts';
 import { krakenWireSymbol } from './krakenWireSymbol.ts';
@@ -403,14 +404,11 @@ export class KrakenV2Session implements VenueSession {
     const sb = this.ctx.book(venueSymbol);
     if (sb === undefined) return;
     const st = this.state(venueSymbol);
-    if (sb.state !== 'resyncing') {
-      // Manual or restart resync of a healthy book: it stops being live until the new snapshot.
-      sb.counters.resyncs++;
-      sb.transition('resyncing', cause);
-    }
     const symbol = [this.wire(venueSymbol)];
-    this.ctx.send(JSON.stringify({ method: 'unsubscribe', params: { channel: 'book', symbol, depth: st.depth }, req_id: KRAKEN_V2_REQ.book }));
-    this.ctx.send(JSON.stringify({ method: 'subscribe', params: { channel: 'book', symbol, depth: st.depth, snapshot: true }, req_id: KRAKEN_V2_REQ.book }));
+    resubscribe(this.ctx, sb, cause, {
+      unsubscribe: { method: 'unsubscribe', params: { channel: 'book', symbol, depth: st.depth }, req_id: KRAKEN_V2_REQ.book },
+      subscribe: { method: 'subscribe', params: { channel: 'book', symbol, depth: st.depth, snapshot: true }, req_id: KRAKEN_V2_REQ.book },
+    });
   }
 
   onClose(): void {

@@ -32,6 +32,7 @@
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { okxBookChecksum, okxBookChecksumText } from './okxChecksum.ts';
 
@@ -309,15 +310,9 @@ export class OkxSession implements VenueSession {
     st.lastUpdateRaw = '';
     st.crossed = false;
     sb.seq = -1;
-    if (sb.state !== 'resyncing') {
-      // Manual or restart resync of a healthy book: it stops being live until the new snapshot.
-      sb.counters.resyncs++;
-      sb.transition('resyncing', cause);
-    }
     const arg = { channel: st.channel, instId: venueSymbol };
     // Two of the 480 subscribe/unsubscribe ops per hour this connection may send.
-    this.ctx.send(JSON.stringify({ op: 'unsubscribe', args: [arg] }));
-    this.ctx.send(JSON.stringify({ op: 'subscribe', args: [arg] }));
+    resubscribe(this.ctx, sb, cause, { unsubscribe: { op: 'unsubscribe', args: [arg] }, subscribe: { op: 'subscribe', args: [arg] } });
   }
 
   onClose(): void {

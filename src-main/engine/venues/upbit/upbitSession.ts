@@ -38,6 +38,7 @@ import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonEx
 import { parseScaledBig, requiredScale } from '../../../../src-shared/model/decimal.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { leaveLiveForResync } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { SnapshotReplace } from '../../sync/snapshotReplace.ts';
 
@@ -251,9 +252,7 @@ export class UpbitSession implements VenueSession {
    */
   resync(venueSymbol: string, cause: AnomalyKind): void {
     const sb = this.ctx.book(venueSymbol);
-    if (sb === undefined || sb.state === 'resyncing') return;
-    sb.counters.resyncs++;
-    sb.transition('resyncing', cause, 'waiting for the next full orderbook message');
+    if (sb !== undefined) leaveLiveForResync(sb, cause, 'waiting for the next full orderbook message');
   }
 
   onClose(): void {
