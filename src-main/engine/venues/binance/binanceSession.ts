@@ -23,6 +23,7 @@ import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { parseScaled } from '../../../../src-shared/model/decimal.ts';
 import { scanString, scanUint, valueIndex } from '../../../../src-shared/model/jsonScan.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { FUTURES_STYLE_RULES, RestAligned, SPOT_STYLE_RULES } from '../../sync/restAligned.ts';
@@ -117,13 +118,9 @@ export class BinanceSession implements VenueSession {
   onMessage(raw: string, recvTsNs: bigint): void {
     // Hot path: depth diffs are scanned in place (fixed, documented layout; keys unique).
     if (raw.includes('"depthUpdate"') && this.scanDepth(raw, recvTsNs)) return;
-    let msg: { stream?: string; data?: Record<string, unknown>; result?: unknown; id?: unknown; error?: { msg?: string } } & Record<string, unknown>;
-    try {
-      msg = JSON.parse(raw);
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
-      return;
-    }
+    type Msg = { stream?: string; data?: Record<string, unknown>; result?: unknown; id?: unknown; error?: { msg?: string } } & Record<string, unknown>;
+    const msg = jsonFrame(this.ctx, raw) as Msg | undefined;
+    if (msg === undefined) return;
     const data = (msg.data ?? msg) as Record<string, unknown>;
     const e = data['e'];
     if (e === 'depthUpdate') return this.onDepth(data, recvTsNs);

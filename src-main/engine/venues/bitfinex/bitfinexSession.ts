@@ -21,8 +21,8 @@
  *   [chan, "cs", CHECKSUM, SEQ], [chan, "te", TRADE, SEQ]). It is a single chain across all
  *   channels: a jump means frames of unknown channels were lost, so every book on the socket is
  *   tainted and resubscribed (connectionAnomaly). A repeated or older number is dropped.
- * - Numbers are JSON numbers: every value is taken from its source text (JSON.parse reviver
- *   `context.source`, Node >= 21), never through a float; "1e-7" style exponents occur
+ * - Numbers are JSON numbers: every value is taken from its source text (parseJsonExact,
+ *   jsonExact.ts), never through a float; "1e-7" style exponents occur
  *   (PROVENANCE: both recordings).
  * - The subscribed `len` is a window Bitfinex maintains itself (levels entering and leaving it
  *   arrive as updates), so the book is trusted as a window of that depth.
@@ -30,7 +30,10 @@
  *   new chanId and a fresh snapshot. Frames still in flight for the old chanId are ignored.
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
+import { asSafeInteger, asText } from '../../../../src-shared/model/jsonExact.ts';
+import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { exactFrame } from '../jsonFrame.ts';
 import { emitTrade } from '../tradeOut.ts';
 import { leaveLiveForResync } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -43,29 +46,6 @@ export const BITFINEX_OB_CHECKSUM = 131072;
 
 /** Levels per side subscribed (`len`: 1, 25, 100 or 250). */
 export const BITFINEX_BOOK_LEN = 100;
-
-type Json = string | boolean | null | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
-
-/**
- * JSON.parse with every number replaced by its source text (JSON.parse source text access,
- * TC39 stage 4, Node >= 21): Bitfinex sends prices and amounts as JSON numbers.
- */
-export function parseBitfinexFrame(raw: string): Json {
-  const reviver = (_key: string, value: unknown, context?: { source?: string }): unknown =>
-    typeof value === 'number' && context?.source !== undefined ? context.source : value;
-  return JSON.parse(raw, reviver) as Json;
-}
-
-function str(v: Json | undefined): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-function int(v: Json | undefined): number {
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return Number.NaN;
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : Number.NaN;
-}
 
 interface Channel {
   channel: string;
@@ -117,13 +97,8 @@ export class BitfinexSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    let msg: Json;
-    try {
-      msg = parseBitfinexFrame(raw);
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
-      return;
-    }
+    const msg = exactFrame(this.ctx, raw);
+    if (msg === undefined) return;
     if (Array.isArray(msg)) {
       this.onFrame(msg, recvTsNs);
       return;
@@ -135,29 +110,29 @@ export class BitfinexSession implements VenueSession {
     this.ctx.notice('warn', `unexpected frame ${raw.slice(0, 80)}`);
   }
 
-  private onEvent(e: JsonObject): void {
-    const event = str(e['event']);
+  private onEvent(e: ExactObject): void {
+    const event = asText(e['event']);
     switch (event) {
       case 'subscribed': {
-        const chanId = str(e['chanId']);
-        const channel = str(e['channel']);
-        const symbol = str(e['symbol']);
+        const chanId = asText(e['chanId']);
+        const channel = asText(e['channel']);
+        const symbol = asText(e['symbol']);
         if (chanId === undefined || channel === undefined || symbol === undefined) return;
         this.chans.set(chanId, { channel, symbol });
         if (channel === 'book') {
           this.bookChan.set(symbol, chanId);
-          if (str(e['prec']) !== 'P0') this.ctx.notice('error', `book subscribed with prec ${str(e['prec']) ?? '?'}; only aggregated P0 books are handled`, symbol);
+          if (asText(e['prec']) !== 'P0') this.ctx.notice('error', `book subscribed with prec ${asText(e['prec']) ?? '?'}; only aggregated P0 books are handled`, symbol);
         }
         return;
       }
       case 'unsubscribed': {
-        const chanId = str(e['chanId']);
+        const chanId = asText(e['chanId']);
         if (chanId !== undefined) this.forget(chanId);
         return;
       }
       case 'conf': {
-        const flags = int(e['flags']);
-        if (str(e['status']) === 'OK' && !Number.isNaN(flags)) this.seqAll = (flags & BITFINEX_SEQ_ALL) !== 0;
+        const flags = asSafeInteger(e['flags']);
+        if (asText(e['status']) === 'OK' && !Number.isNaN(flags)) this.seqAll = (flags & BITFINEX_SEQ_ALL) !== 0;
         else this.ctx.notice('error', `conf refused: ${JSON.stringify(e)}`);
         return;
       }
@@ -165,9 +140,9 @@ export class BitfinexSession implements VenueSession {
         this.onInfo(e);
         return;
       case 'error': {
-        const symbol = str(e['symbol']);
-        this.ctx.notice('error', `venue error ${str(e['code']) ?? '?'}: ${str(e['msg']) ?? ''}`, symbol);
-        if (symbol !== undefined && str(e['channel']) === 'book') this.ctx.book(symbol)?.anomaly('subscribe-error', `${str(e['code']) ?? '?'}: ${str(e['msg']) ?? ''}`);
+        const symbol = asText(e['symbol']);
+        this.ctx.notice('error', `venue error ${asText(e['code']) ?? '?'}: ${asText(e['msg']) ?? ''}`, symbol);
+        if (symbol !== undefined && asText(e['channel']) === 'book') this.ctx.book(symbol)?.anomaly('subscribe-error', `${asText(e['code']) ?? '?'}: ${asText(e['msg']) ?? ''}`);
         return;
       }
       case 'pong':
@@ -177,13 +152,13 @@ export class BitfinexSession implements VenueSession {
     }
   }
 
-  private onInfo(e: JsonObject): void {
-    const code = int(e['code']);
-    const text = str(e['msg']) ?? '';
+  private onInfo(e: ExactObject): void {
+    const code = asSafeInteger(e['code']);
+    const text = asText(e['msg']) ?? '';
     if (Number.isNaN(code)) {
       // The greeting: {"event":"info","version":2,"serverId":...,"platform":{"status":1}}.
       const platform = e['platform'];
-      const status = platform !== null && typeof platform === 'object' && !Array.isArray(platform) ? int(platform['status']) : Number.NaN;
+      const status = platform !== null && typeof platform === 'object' && !Array.isArray(platform) ? asSafeInteger(platform['status']) : Number.NaN;
       if (status === 0) this.ctx.notice('warn', 'Bitfinex platform is in maintenance (platform.status 0)');
       return;
     }
@@ -206,13 +181,13 @@ export class BitfinexSession implements VenueSession {
     this.ctx.notice('info', `info ${code}: ${text}`);
   }
 
-  private onFrame(f: Json[], recvTsNs: bigint): void {
-    const chanId = str(f[0]);
+  private onFrame(f: ExactJson[], recvTsNs: bigint): void {
+    const chanId = asText(f[0]);
     if (chanId === undefined) return;
     const kind = typeof f[1] === 'string' ? f[1] : undefined;
     // Where the sequence number sits: after the payload of each frame shape.
     const seqAt = kind === undefined || kind === 'hb' ? 2 : 3;
-    const seq = f.length === seqAt + 1 ? int(f[seqAt]) : Number.NaN;
+    const seq = f.length === seqAt + 1 ? asSafeInteger(f[seqAt]) : Number.NaN;
     const ch = this.chans.get(chanId);
     if (!Number.isNaN(seq)) {
       if (!this.checkSequence(seq, ch)) return;
@@ -246,7 +221,7 @@ export class BitfinexSession implements VenueSession {
     return false;
   }
 
-  private onBookFrame(symbol: string, kind: string | undefined, f: Json[], recvTsNs: bigint): void {
+  private onBookFrame(symbol: string, kind: string | undefined, f: ExactJson[], recvTsNs: bigint): void {
     const sb = this.ctx.book(symbol);
     if (sb === undefined) return;
     if (kind === 'hb') {
@@ -255,7 +230,7 @@ export class BitfinexSession implements VenueSession {
       return;
     }
     if (kind === 'cs') {
-      this.onChecksum(sb, int(f[2]));
+      this.onChecksum(sb, asSafeInteger(f[2]));
       return;
     }
     if (kind !== undefined) return;
@@ -268,11 +243,11 @@ export class BitfinexSession implements VenueSession {
   }
 
   /** Set one [PRICE, COUNT, AMOUNT] entry; false when the level was rejected. */
-  private applyEntry(sb: SymbolBook, e: Json): boolean {
+  private applyEntry(sb: SymbolBook, e: ExactJson): boolean {
     if (!Array.isArray(e)) return false;
-    const price = str(e[0]);
-    const count = str(e[1]);
-    const amount = str(e[2]);
+    const price = asText(e[0]);
+    const count = asText(e[1]);
+    const amount = asText(e[2]);
     if (price === undefined || count === undefined || amount === undefined) {
       sb.anomaly('invalid-price', `malformed book entry ${JSON.stringify(e)}`);
       return false;
@@ -283,7 +258,7 @@ export class BitfinexSession implements VenueSession {
     return sb.setLevel(isBid, price, isBid ? amount : amount.slice(1));
   }
 
-  private onBookSnapshot(sb: SymbolBook, entries: Json[]): void {
+  private onBookSnapshot(sb: SymbolBook, entries: ExactJson[]): void {
     sb.book.clear();
     for (const e of entries) {
       if (!this.applyEntry(sb, e)) {
@@ -302,7 +277,7 @@ export class BitfinexSession implements VenueSession {
     sb.afterApply(entries.length);
   }
 
-  private onUpdate(sb: SymbolBook, entry: Json[]): void {
+  private onUpdate(sb: SymbolBook, entry: ExactJson[]): void {
     // Before the snapshot, or after an anomaly while the resubscription is on its way.
     if (sb.state !== 'live' && sb.state !== 'stale') return;
     if (!this.applyEntry(sb, entry)) return;
@@ -328,14 +303,14 @@ export class BitfinexSession implements VenueSession {
     sb.checksum('ok');
   }
 
-  private onTrade(symbol: string, t: Json | undefined, recvTsNs: bigint): void {
+  private onTrade(symbol: string, t: ExactJson | undefined, recvTsNs: bigint): void {
     // [ID, MTS, AMOUNT, PRICE]; AMOUNT > 0 taker bought, < 0 taker sold.
     if (!Array.isArray(t)) return;
     const sb = this.ctx.book(symbol);
-    const id = str(t[0]);
-    const mts = int(t[1]);
-    const amount = str(t[2]);
-    const priceText = str(t[3]);
+    const id = asText(t[0]);
+    const mts = asSafeInteger(t[1]);
+    const amount = asText(t[2]);
+    const priceText = asText(t[3]);
     if (sb === undefined || id === undefined || amount === undefined || priceText === undefined) return;
     const sell = amount.startsWith('-');
     emitTrade(this.ctx, sb, recvTsNs, {

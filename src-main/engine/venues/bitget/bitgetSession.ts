@@ -27,6 +27,7 @@
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { parseScaled } from '../../../../src-shared/model/decimal.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { jsonObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -151,17 +152,8 @@ export class BitgetSession implements VenueSession {
 
   onMessage(raw: string, recvTsNs: bigint): void {
     if (raw === 'pong') return;
-    let msg: Frame;
-    try {
-      msg = JSON.parse(raw) as Frame;
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
-      return;
-    }
-    if (msg === null || typeof msg !== 'object') {
-      this.ctx.notice('warn', `unexpected frame ${raw.slice(0, 80)}`);
-      return;
-    }
+    const msg = jsonObjectFrame<Frame>(this.ctx, raw);
+    if (msg === undefined) return;
     if (msg.event !== undefined) return this.onEvent(msg);
     const arg = msg.arg;
     if (arg?.channel === undefined || arg.instId === undefined || arg.instType === undefined || !Array.isArray(msg.data)) return;

@@ -25,9 +25,10 @@
  *   Its frames are reported once and ignored; books come from the v1 `orderbook` stream.
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
-import { asArray, asObject, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
+import { asArray, asObject, asText } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { exactFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { UpbitSession, upbitSubscribeFrame } from '../upbit/upbitSession.ts';
 
@@ -72,17 +73,14 @@ export class BithumbSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    const parsed = parseJsonExact(raw);
-    if (!parsed.ok) {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes): ${parsed.error}`);
-      return;
-    }
-    const list = asArray(parsed.value);
+    const value = exactFrame(this.ctx, raw);
+    if (value === undefined) return;
+    const list = asArray(value);
     if (list !== undefined) {
       for (const item of list) this.v1.onObject(asObject(item), recvTsNs);
       return;
     }
-    const o = asObject(parsed.value);
+    const o = asObject(value);
     if (o === undefined) {
       this.ctx.notice('warn', 'frame is not a JSON object');
       return;

@@ -29,9 +29,10 @@
  *   trades from before the subscription and is not re-emitted.
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
-import { asArray, asObject, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
+import { asArray, asObject, asText } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { exactObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { leaveLiveForResync } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -101,12 +102,8 @@ export class BitmexSession implements VenueSession {
 
   onMessage(raw: string, recvTsNs: bigint): void {
     if (raw === 'pong') return;
-    const parsed = parseJsonExact(raw);
-    const msg = parsed.ok ? asObject(parsed.value) : undefined;
-    if (msg === undefined) {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)${parsed.ok ? '' : `: ${parsed.error}`}`);
-      return;
-    }
+    const msg = exactObjectFrame(this.ctx, raw);
+    if (msg === undefined) return;
     const table = asText(msg['table']);
     const action = asText(msg['action']);
     const data = asArray(msg['data']);

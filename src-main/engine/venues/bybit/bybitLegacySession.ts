@@ -27,10 +27,10 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { exactFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { crossedText } from './bybitSession.ts';
-import { parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson as Exact } from '../../../../src-shared/model/jsonExact.ts';
 
 const DEPTH = 25;
@@ -110,13 +110,8 @@ export class BybitLegacySession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    const parsed = parseJsonExact(raw);
-    if (!parsed.ok) {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes): ${parsed.error}`);
-      return;
-    }
-    const msg = parsed.value;
-    if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return;
+    const msg = exactFrame(this.ctx, raw);
+    if (msg === undefined || msg === null || typeof msg !== 'object' || Array.isArray(msg)) return;
     const topic = field(msg, 'topic');
     if (topic === undefined) {
       if (msg['success'] === false) this.ctx.notice('error', `subscribe rejected: ${field(msg, 'ret_msg') ?? 'no reason given'}`);

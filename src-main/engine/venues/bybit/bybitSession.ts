@@ -37,6 +37,7 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { chunk } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -163,14 +164,8 @@ export class BybitSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    let msg: Record<string, unknown>;
-    try {
-      msg = JSON.parse(raw);
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
-      return;
-    }
-    if (msg === null || typeof msg !== 'object') return;
+    const msg = jsonFrame(this.ctx, raw) as Record<string, unknown> | null | undefined;
+    if (msg === undefined || msg === null || typeof msg !== 'object') return;
     const topic = msg['topic'];
     if (typeof topic === 'string') {
       if (topic.startsWith('orderbook.')) return this.onBook(msg as unknown as BookMessage, recvTsNs);

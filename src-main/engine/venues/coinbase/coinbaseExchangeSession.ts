@@ -23,6 +23,7 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { crossedText, RecentIds, rfc3339ToMs } from './coinbaseSession.ts';
 
@@ -63,14 +64,8 @@ export class CoinbaseExchangeSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    let m: Record<string, unknown>;
-    try {
-      m = JSON.parse(raw);
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
-      return;
-    }
-    if (m === null || typeof m !== 'object') return;
+    const m = jsonFrame(this.ctx, raw) as Record<string, unknown> | null | undefined;
+    if (m === undefined || m === null || typeof m !== 'object') return;
     switch (m['type']) {
       case 'snapshot':
         return this.onBookSnapshot(m, recvTsNs);

@@ -37,6 +37,7 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
@@ -152,14 +153,8 @@ export class CoinbaseSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    let env: Envelope;
-    try {
-      env = JSON.parse(raw);
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
-      return;
-    }
-    if (env === null || typeof env !== 'object') return;
+    const env = jsonFrame(this.ctx, raw) as Envelope | null | undefined;
+    if (env === undefined || env === null || typeof env !== 'object') return;
     if (env.type === 'error') {
       this.ctx.notice('error', `venue error: ${typeof env.message === 'string' ? env.message : raw.slice(0, 200)}`);
       return;

@@ -16,8 +16,8 @@
  *   snapshot, drop what it contains, bridge, then chain U == prev u + 1. Both recordings
  *   (gate/cryptofeed_*) line up this way with 0 gaps, futures included.
  * - Futures sizes are JSON numbers (contracts), in the diffs and in the REST snapshot; so are the
- *   ids. Every number is taken from its source text (JSON.parse reviver `context.source`, Node >= 21)
- *   so no size ever passes through a binary float.
+ *   ids. Every number is taken from its source text (parseJsonExact, jsonExact.ts), so no size ever
+ *   passes through a binary float.
  * - A spot pair and its perpetual share a name: futures books are keyed "usdt/NAME" (gateSymbol.ts).
  * - Gate's 2021 server bug produced overlapping (crossed) levels (gatews issue #6): RestAligned's
  *   crossed-book check resyncs such a book.
@@ -25,7 +25,10 @@
  *   (`futures.ping` on the futures host).
  */
 import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts';
+import { asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
+import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { exactObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { RestAligned, SPOT_STYLE_RULES } from '../../sync/restAligned.ts';
@@ -42,53 +45,25 @@ interface GateDepth {
 /** Levels per side asked of the REST snapshot (`limit=100`): the trust band of an aligned book. */
 export const GATE_SNAPSHOT_DEPTH = 100;
 
-type Json = string | boolean | null | Json[] | { [k: string]: Json };
-type JsonObject = { [k: string]: Json };
-
-/**
- * JSON.parse with every number replaced by its source text, so that sizes, prices and ids are
- * parsed exactly later (JSON.parse source text access, TC39 stage 4, Node >= 21).
- */
-export function parseJsonSource(raw: string): Json {
-  const reviver = (_key: string, value: unknown, context?: { source?: string }): unknown =>
-    typeof value === 'number' && context?.source !== undefined ? context.source : value;
-  return JSON.parse(raw, reviver) as Json;
-}
-
-function obj(v: Json | undefined): JsonObject | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
-}
-
-function str(v: Json | undefined): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-/** A safe integer from its source text, or NaN. */
-function int(v: Json | undefined): number {
-  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) return Number.NaN;
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : Number.NaN;
-}
-
 /**
  * Levels in either layout: spot `[["p","q"], ...]` or futures `[{"p":"0.2983","s":12}, ...]`.
  * Returns undefined when the shape is not one of them.
  */
-function levels(v: Json | undefined): [string, string][] | undefined {
+function levels(v: ExactJson | undefined): [string, string][] | undefined {
   if (v === undefined) return [];
   if (!Array.isArray(v)) return undefined;
   const out: [string, string][] = [];
   for (const lv of v) {
     if (Array.isArray(lv)) {
-      const p = str(lv[0]);
-      const q = str(lv[1]);
+      const p = asText(lv[0]);
+      const q = asText(lv[1]);
       if (p === undefined || q === undefined) return undefined;
       out.push([p, q]);
       continue;
     }
-    const o = obj(lv);
-    const p = str(o?.['p']);
-    const q = str(o?.['s']);
+    const o = asObject(lv);
+    const p = asText(o?.['p']);
+    const q = asText(o?.['s']);
     if (p === undefined || q === undefined) return undefined;
     out.push([p, q]);
   }
@@ -152,47 +127,38 @@ export class GateSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    let msg: JsonObject | undefined;
-    try {
-      msg = obj(parseJsonSource(raw));
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
-      return;
-    }
-    if (msg === undefined) {
-      this.ctx.notice('warn', `unexpected frame ${raw.slice(0, 80)}`);
-      return;
-    }
-    const channel = str(msg['channel']) ?? '';
-    const event = str(msg['event']) ?? '';
-    const error = obj(msg['error']);
+    const msg = exactObjectFrame(this.ctx, raw);
+    if (msg === undefined) return;
+    const channel = asText(msg['channel']) ?? '';
+    const event = asText(msg['event']) ?? '';
+    const error = asObject(msg['error']);
     if (error !== undefined) {
-      this.ctx.notice('error', `venue error on ${channel || '?'} ${event}: ${str(error['code']) ?? '?'} ${str(error['message']) ?? ''}`.trim());
+      this.ctx.notice('error', `venue error on ${channel || '?'} ${event}: ${asText(error['code']) ?? '?'} ${asText(error['message']) ?? ''}`.trim());
       return;
     }
     if (event !== 'update') return; // subscribe/unsubscribe acks, *.pong
     const market: GateMarket = channel.startsWith('futures.') ? 'futures' : 'spot';
     if (channel.endsWith('.order_book_update')) {
-      const r = obj(msg['result']);
+      const r = asObject(msg['result']);
       if (r !== undefined) this.onDepth(market, r, recvTsNs);
       return;
     }
     if (channel.endsWith('.trades')) {
       const r = msg['result'];
-      if (Array.isArray(r)) for (const t of r) this.onTrade(market, obj(t), recvTsNs);
-      else this.onTrade(market, obj(r), recvTsNs);
+      if (Array.isArray(r)) for (const t of r) this.onTrade(market, asObject(t), recvTsNs);
+      else this.onTrade(market, asObject(r), recvTsNs);
     }
     // tickers, candlesticks, book_ticker carry nothing the book needs.
   }
 
-  private onDepth(market: GateMarket, r: JsonObject, recvTsNs: bigint): void {
-    const name = str(r['s']);
+  private onDepth(market: GateMarket, r: ExactObject, recvTsNs: bigint): void {
+    const name = asText(r['s']);
     if (name === undefined) return;
     const sb = this.ctx.book(this.venueSymbol(market, name));
     if (sb === undefined) return;
-    const t = int(r['t']);
+    const t = asSafeInteger(r['t']);
     sb.observe(recvTsNs, Number.isNaN(t) ? 0 : t);
-    const ids: IdRange = { first: int(r['U']), last: int(r['u']), prev: -1 };
+    const ids: IdRange = { first: asSafeInteger(r['U']), last: asSafeInteger(r['u']), prev: -1 };
     const b = levels(r['b']);
     const a = levels(r['a']);
     if (Number.isNaN(ids.first) || Number.isNaN(ids.last) || b === undefined || a === undefined) {
@@ -215,30 +181,30 @@ export class GateSession implements VenueSession {
     return n;
   }
 
-  private onTrade(market: GateMarket, t: JsonObject | undefined, recvTsNs: bigint): void {
+  private onTrade(market: GateMarket, t: ExactObject | undefined, recvTsNs: bigint): void {
     if (t === undefined) return;
-    const name = str(market === 'spot' ? t['currency_pair'] : t['contract']);
+    const name = asText(market === 'spot' ? t['currency_pair'] : t['contract']);
     if (name === undefined) return;
     const sb = this.ctx.book(this.venueSymbol(market, name));
     if (sb === undefined) return;
-    const priceText = str(t['price']);
-    let sizeText = str(market === 'spot' ? t['amount'] : t['size']);
+    const priceText = asText(t['price']);
+    let sizeText = asText(market === 'spot' ? t['amount'] : t['size']);
     if (priceText === undefined || sizeText === undefined) return;
     let side: Trade['takerSide'];
     if (market === 'spot') {
       // spot.trades `side` is the taker's side (venues.md 14.1 flags this as read from client code).
-      side = takerSide(str(t['side']), 'buy', 'sell');
+      side = takerSide(asText(t['side']), 'buy', 'sell');
     } else {
       // futures.trades: a positive size is a taker buy, a negative one a taker sell.
       side = sizeText.startsWith('-') ? 'sell' : 'buy';
       if (sizeText.startsWith('-')) sizeText = sizeText.slice(1);
     }
-    const ms = str(t['create_time_ms']);
+    const ms = asText(t['create_time_ms']);
     const exchTsMs = ms !== undefined ? Math.trunc(Number(ms)) : 0;
     emitTrade(this.ctx, sb, recvTsNs, {
       priceText,
       sizeText,
-      tradeId: str(t['id']) ?? '',
+      tradeId: asText(t['id']) ?? '',
       takerSide: side,
       exchTsMs: Number.isFinite(exchTsMs) ? exchTsMs : 0,
     });
@@ -248,20 +214,19 @@ export class GateSession implements VenueSession {
     const sb = this.ctx.book(venueSymbol);
     if (sb === undefined) return;
     const aligned = this.alignedFor(sb);
-    let snap: JsonObject | undefined;
-    try {
-      snap = obj(parseJsonSource(body));
-    } catch {
+    const parsed = parseJsonExact(body);
+    if (!parsed.ok) {
       this.ctx.notice('error', `snapshot for ${venueSymbol} is not JSON`, venueSymbol);
       aligned.snapshotFailed();
       return;
     }
-    const id = int(snap?.['id']);
+    const snap = asObject(parsed.value);
+    const id = asSafeInteger(snap?.['id']);
     const bids = levels(snap?.['bids']);
     const asks = levels(snap?.['asks']);
     if (snap === undefined || Number.isNaN(id) || bids === undefined || asks === undefined) {
       // Gate errors are {"label":"INVALID_CURRENCY","message":"..."}.
-      const why = snap !== undefined ? `${str(snap['label']) ?? ''} ${str(snap['message']) ?? ''}`.trim() : '';
+      const why = snap !== undefined ? `${asText(snap['label']) ?? ''} ${asText(snap['message']) ?? ''}`.trim() : '';
       this.ctx.notice('error', `snapshot for ${venueSymbol} has no id/bids/asks (was with_id=true asked?)${why ? `: ${why}` : ''}`, venueSymbol);
       aligned.snapshotFailed();
       return;

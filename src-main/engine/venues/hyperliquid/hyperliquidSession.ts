@@ -23,9 +23,10 @@
  *   answered with `{"channel":"pong"}`.
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
-import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
+import { asArray, asObject, asSafeInteger, asText } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { exactObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { leaveLiveForResync } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -71,12 +72,8 @@ export class HyperliquidSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    const parsed = parseJsonExact(raw);
-    const msg = parsed.ok ? asObject(parsed.value) : undefined;
-    if (msg === undefined) {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)${parsed.ok ? '' : `: ${parsed.error}`}`);
-      return;
-    }
+    const msg = exactObjectFrame(this.ctx, raw);
+    if (msg === undefined) return;
     const channel = asText(msg['channel']);
     switch (channel) {
       case 'l2Book':

@@ -32,9 +32,10 @@
  *   the `trade_snapshot` sent on subscribing is history and is not published.
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
-import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
+import { asArray, asObject, asSafeInteger, asText } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { exactObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -91,16 +92,8 @@ export class KrakenFuturesSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    const parsed = parseJsonExact(raw);
-    if (!parsed.ok) {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes): ${parsed.error}`);
-      return;
-    }
-    const msg = asObject(parsed.value);
-    if (msg === undefined) {
-      this.ctx.notice('warn', `unexpected frame ${raw.slice(0, 80)}`);
-      return;
-    }
+    const msg = exactObjectFrame(this.ctx, raw);
+    if (msg === undefined) return;
     const event = asText(msg['event']);
     if (event !== undefined) return this.onEvent(event, msg);
     switch (asText(msg['feed'])) {

@@ -35,6 +35,7 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -137,13 +138,8 @@ export class KrakenSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(raw);
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
-      return;
-    }
+    const msg = jsonFrame(this.ctx, raw);
+    if (msg === undefined) return;
     if (Array.isArray(msg)) return this.onChannel(msg, recvTsNs);
     if (isRecord(msg)) return this.onEvent(msg as KrakenEvent);
     this.ctx.notice('warn', `unexpected frame ${raw.slice(0, 80)}`);

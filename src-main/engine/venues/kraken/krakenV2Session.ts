@@ -43,9 +43,10 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { requiredScale } from '../../../../src-shared/model/decimal.ts';
-import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
+import { asArray, asObject, asSafeInteger, asText } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { exactObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -176,16 +177,8 @@ export class KrakenV2Session implements VenueSession {
 
   onMessage(raw: string, recvTsNs: bigint): void {
     if (raw === '{"channel":"heartbeat"}') return;
-    const parsed = parseJsonExact(raw);
-    if (!parsed.ok) {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes): ${parsed.error}`);
-      return;
-    }
-    const msg = asObject(parsed.value);
-    if (msg === undefined) {
-      this.ctx.notice('warn', `unexpected frame ${raw.slice(0, 80)}`);
-      return;
-    }
+    const msg = exactObjectFrame(this.ctx, raw);
+    if (msg === undefined) return;
     const channel = asText(msg['channel']);
     if (channel !== undefined) return this.onChannel(channel, msg, recvTsNs);
     if (asText(msg['method']) !== undefined || msg['success'] !== undefined) return this.onAnswer(msg);

@@ -26,6 +26,7 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { jsonObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { RestAligned } from '../../sync/restAligned.ts';
@@ -130,17 +131,8 @@ export class KucoinSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    let msg: KucoinFrame;
-    try {
-      msg = JSON.parse(raw) as KucoinFrame;
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
-      return;
-    }
-    if (msg === null || typeof msg !== 'object') {
-      this.ctx.notice('warn', `unexpected frame ${raw.slice(0, 80)}`);
-      return;
-    }
+    const msg = jsonObjectFrame<KucoinFrame>(this.ctx, raw);
+    if (msg === undefined) return;
     switch (msg.type) {
       case 'message':
         if (msg.subject === 'trade.l2update') this.onL2(msg.data as L2Data, recvTsNs);

@@ -31,6 +31,7 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { jsonObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -141,17 +142,8 @@ export class OkxSession implements VenueSession {
 
   onMessage(raw: string, recvTsNs: bigint): void {
     if (raw === 'pong') return;
-    let msg: OkxFrame;
-    try {
-      msg = JSON.parse(raw) as OkxFrame;
-    } catch {
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes)`);
-      return;
-    }
-    if (msg === null || typeof msg !== 'object') {
-      this.ctx.notice('warn', `unexpected frame ${raw.slice(0, 80)}`);
-      return;
-    }
+    const msg = jsonObjectFrame<OkxFrame>(this.ctx, raw);
+    if (msg === undefined) return;
     if (msg.event !== undefined) return this.onEvent(msg);
     const channel = msg.arg?.channel;
     const instId = msg.arg?.instId;

@@ -33,10 +33,11 @@
  *   {"status":"UP"} (documented for the Bithumb clone, venues.md 16.9).
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
-import { asArray, asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
+import { asArray, asObject, asSafeInteger, asText } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import { parseScaledBig, requiredScale } from '../../../../src-shared/model/decimal.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { exactFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { leaveLiveForResync } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -140,18 +141,15 @@ export class UpbitSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
-    const parsed = parseJsonExact(raw);
-    if (!parsed.ok) {
-      // "PING" replies and other plain-text control frames are not JSON.
-      this.ctx.notice('warn', `unparseable frame (${raw.length} bytes): ${parsed.error}`);
-      return;
-    }
-    const list = asArray(parsed.value);
+    // "PING" replies and other plain-text control frames are not JSON.
+    const value = exactFrame(this.ctx, raw);
+    if (value === undefined) return;
+    const list = asArray(value);
     if (list !== undefined) {
       for (const item of list) this.onObject(asObject(item), recvTsNs);
       return;
     }
-    this.onObject(asObject(parsed.value), recvTsNs);
+    this.onObject(asObject(value), recvTsNs);
   }
 
   /** One DEFAULT/SIMPLE object (from a single frame or a *_LIST array). */
