@@ -106,6 +106,20 @@ export interface ReplayProtocol {
    * it does not use one.
    */
   sequenceFrame?(raw: string, n: number): string | undefined;
+  /**
+   * The venue's public instrument-list endpoint (configuration `"symbols": "all"`), answered in
+   * the venue's documented shape from `symbols`: the recording's book symbols, nothing else (a
+   * transformation of the recording; no prices are involved). Undefined = not this route.
+   */
+  instruments?(req: InstrumentListRequest, symbols: readonly string[]): RestAnswer | undefined;
+}
+
+/** An HTTP request to a replay server, as `ReplayProtocol.instruments` sees it. */
+export interface InstrumentListRequest {
+  url: URL;
+  method: string;
+  /** Request body (POST endpoints such as Hyperliquid's `/info`); "" for GET. */
+  body: string;
 }
 
 export function topicKey(t: ReplayTopic): string {

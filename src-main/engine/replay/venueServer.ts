@@ -20,6 +20,9 @@
  *   A REST snapshot asked for at any moment is that reference book at that moment; before the
  *   recorded snapshot made it live, the request waits (like a slow venue). In-band venues get a
  *   fresh snapshot frame from it when a client subscribes mid-stream.
+ * - Instrument lists (`ReplayProtocol.instruments`): the venue's listing endpoint answers with the
+ *   recording's book symbols, so a configuration with `"symbols": "all"` follows every recorded
+ *   symbol of a replayed venue.
  * - Faults (`faults`, changeable at runtime): drop / duplicate / reorder / corrupt chosen frames,
  *   close or stall a client, answer REST with 429/418 + Retry-After (faultInjector.ts).
  */
@@ -611,8 +614,25 @@ export class VenueServer {
   // --- REST ---------------------------------------------------------------------------------
 
   private onHttp(req: IncomingMessage, res: ServerResponse): void {
-    const rest = this.protocol.rest;
     const url = new URL(req.url ?? '/', this.restUrl);
+    const list = this.protocol.instruments;
+    if (list === undefined) {
+      this.onRest(url, res);
+      return;
+    }
+    // The instrument list first (from the recording's book symbols); POST listings such as
+    // Hyperliquid's /info carry their question in the body.
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const answer = list.call(this.protocol, { url, method: req.method ?? 'GET', body: Buffer.concat(chunks).toString('utf8') }, this.bookSymbolList());
+      if (answer !== undefined) this.answer(res, answer);
+      else this.onRest(url, res);
+    });
+  }
+
+  private onRest(url: URL, res: ServerResponse): void {
+    const rest = this.protocol.rest;
     const route = rest?.route(url);
     if (rest === undefined || route === undefined) {
       this.answer(res, { status: 404, body: `no route ${url.pathname} on the ${this.venue} replay server` });
