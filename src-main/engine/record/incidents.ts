@@ -157,8 +157,11 @@ export class IncidentRecorder implements FrameTap {
         continue;
       }
       const ring = this.rings.get(k);
+      // The window ends at the event, or at the connection's last frame when it went silent
+      // (a stale connection): its last `beforeMs` of traffic is what explains the silence.
       const nowNs = BigInt(this.cfg.now()) * 1_000_000n;
-      const fromNs = nowNs - BigInt(this.cfg.beforeMs) * 1_000_000n;
+      const lastNs = ring !== undefined && ring.frames.length > ring.head ? ring.frames[ring.frames.length - 1]!.recvTsNs : nowNs;
+      const fromNs = (lastNs < nowNs ? lastNs : nowNs) - BigInt(this.cfg.beforeMs) * 1_000_000n;
       const window = ring ? ring.frames.slice(ring.head).filter((f) => f.recvTsNs >= fromNs) : [];
       const stamp = new Date(ev.tsMs).toISOString().replace(/[:.]/g, '-');
       const capId = `${stamp}-${ev.venue}-${(ev.symbol ?? 'all').replace(/[^A-Za-z0-9_-]/g, '_')}-${ev.kind}-${++this.seq}`;
