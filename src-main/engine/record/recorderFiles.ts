@@ -9,7 +9,7 @@
 import { createWriteStream, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { createGzip } from 'node:zlib';
+import { constants as zlibConstants, createGzip } from 'node:zlib';
 import type { Gzip } from 'node:zlib';
 import { envelopeLine } from './frameTap.ts';
 import type { FrameRecord } from './frameTap.ts';
@@ -99,6 +99,9 @@ export class RecorderFiles {
       }
       const text = lines.join('');
       vf.gzip.write(text);
+      // Each batch ends on a flush point: a file cut short (the process was killed, the disk
+      // filled) still holds every batch before, and a file being written can be read to its end.
+      vf.gzip.flush(zlibConstants.Z_SYNC_FLUSH);
       vf.bytes += text.length;
       this.stats.linesWritten += lines.length;
       this.stats.bytesWritten += text.length;
