@@ -70,20 +70,30 @@ function formatBytes(n: number): string {
 async function exportOverBridge(t: Target, say: (l: string) => void): Promise<DiagnosticsResult> {
   const wsUrl = `${t.base.replace(/^http/, 'ws')}${BRIDGE_WS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(t.token)}`;
   const ws = new WebSocket(wsUrl, { handshakeTimeout: 10_000 });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', (e) => reject(new ExportError(`cannot reach the Depthdesk host at ${t.base} (${t.from}): ${e.message}`)));
-    ws.once('unexpected-response', (_req, res: IncomingMessage) => reject(new ExportError(`the Depthdesk host at ${t.base} refused the connection: HTTP ${res.statusCode}${res.statusCode === 401 ? ' (wrong or old access token: the token changes at every start)' : ''}`)));
-  });
+  // Wired before the socket opens: the host greets at once, possibly in the same read as the
+  // upgrade answer, and our own hello waits for the socket.
+  const pending: string[] = [];
   const ends = jsonTextPort(
     (text) => {
       if (ws.readyState === ws.OPEN) ws.send(text);
+      else if (ws.readyState === ws.CONNECTING) pending.push(text);
     },
     (reason) => ws.close(1000, reason.slice(0, 120)),
   );
   ws.on('message', (data) => ends.deliverText(data.toString()));
   ws.on('close', (code) => ends.end(`bridge closed (${code})`));
   const peer = new Peer(ends.port, { hello: { protocolVersion: PROTOCOL_VERSION, build: buildId(), role: 'cli', name: 'export-diagnostics', pid: process.pid }, timeoutMs: 600_000 });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => {
+      for (const text of pending.splice(0)) ws.send(text);
+      resolve();
+    });
+    ws.once('error', (e) => reject(new ExportError(`cannot reach the Depthdesk host at ${t.base} (${t.from}): ${e.message}`)));
+    ws.once('unexpected-response', (_req, res: IncomingMessage) => reject(new ExportError(`the Depthdesk host at ${t.base} refused the connection: HTTP ${res.statusCode}${res.statusCode === 401 ? ' (wrong or old access token: the token changes at every start)' : ''}`)));
+  }).catch((e: unknown) => {
+    peer.close('not connected');
+    throw e;
+  });
   let mine: string | null = null;
   let lastStep = '';
   peer.on('diagnostics.progress', (p: DiagnosticsProgress) => {
@@ -93,12 +103,20 @@ async function exportOverBridge(t: Target, say: (l: string) => void): Promise<Di
     lastStep = p.step;
     say(`  [${p.done}/${p.total}] ${p.step} (${formatBytes(p.bytes)} so far)`);
   });
+  let helloTimer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await peer.ready();
+    await Promise.race([
+      peer.ready(),
+      new Promise<never>((_, reject) => {
+        helloTimer = setTimeout(() => reject(new Error('no hello from the host within 10 s')), 10_000);
+      }),
+    ]);
+    clearTimeout(helloTimer);
     return await peer.call('diagnostics.export', {});
   } catch (e) {
     throw new ExportError(`the export failed on the host: ${(e as Error).message}`);
   } finally {
+    clearTimeout(helloTimer);
     peer.close('done');
     ws.close(1000, 'done');
   }
