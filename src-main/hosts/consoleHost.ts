@@ -11,7 +11,9 @@ import { startReplay } from '../engine/replay/replayPlan.ts';
 import type { ReplayPlan } from '../engine/replay/replayPlan.ts';
 import { Logger, registerSecret } from '../engine/services/logger.ts';
 import { buildId } from './buildInfo.ts';
-import { dataPaths, effectiveConfig, redactConfig, resolveDataDir } from './config.ts';
+import { dataPaths, effectiveConfig, redactConfig, resolveDataDir, secretValues } from './config.ts';
+import { DiagnosticsService, MetricsHistory, supervisorEngine } from './diagnosticsHost.ts';
+import { removeRunFile, runFilePath, writeRunFile } from './runFile.ts';
 import { planProcesses } from './processPlan.ts';
 import type { DepthdeskConfig, VenueConfig } from './config.ts';
 import { ensureRenderer } from './consoleAssets.ts';
@@ -67,6 +69,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   for (const c of Object.values(cfg.credentials)) for (const v of Object.values(c ?? {})) registerSecret(v);
   const token = cfg.http.token || newToken();
   registerSecret(token);
+  for (const v of secretValues(process.env, cfg)) registerSecret(v);
+  const startedMs = Date.now();
 
   let replay: ReplayPlan | null = null;
   let venues: VenueConfig[];
@@ -86,6 +90,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     const plan = planProcesses(cfg, venues, dataDir, opts.multicast ?? (opts.replay ? true : cfg.multicast.enabled));
     const processes = plan.processes;
     const multicast = plan.multicast;
+    // Diagnostics: a ring of status samples and the exporter (diagnosticsHost.ts), bound to the supervisor below.
+    let diagnostics: DiagnosticsService | null = null;
     const supervisor = new Supervisor({
       launcher: forkLauncher({
         ...opts.launcher,
@@ -104,6 +110,20 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
         return i ? { venueSymbol: i.venueSymbol, normalized: i.symbol, base: i.base, quote: i.quote, kind: i.kind } : { venueSymbol: symbol, normalized: symbol, base: '', quote: '', kind: '' };
       },
       log: (e) => log.log(e.level, e.msg, e.process ? { process: e.process } : {}),
+      diagnostics: (p) => diagnostics!.export(p),
+    });
+    const history = new MetricsHistory(() => supervisor.cachedStatus());
+    const engineView = supervisorEngine(supervisor);
+    diagnostics = new DiagnosticsService({
+      engine: engineView,
+      config: () => ({ config: redactConfig({ ...opts.config, venues }), source: opts.configSource }),
+      build,
+      startedMs,
+      paths,
+      history,
+      maxBytes: cfg.diagnostics.maxMiB * 2 ** 20,
+      onProgress: (p) => supervisor.announce(p),
+      downloadBase: '/api/diagnostics',
     });
     supervisor.subscribe({
       emit: (topic, data) => {
@@ -111,10 +131,16 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
           const e = data as { name: string; kind: string; detail: string };
           if (e.kind !== 'started' || opts.replay === undefined) say(`${e.name} ${e.kind}: ${e.detail}`);
         }
+        // The supervisor's own resyncs (a feed process went away); the feed processes log theirs.
+        if (topic === 'feed.resync') {
+          const r = data as { venue: string; symbol: string; cause: string; outcome: string; durationMs: number | null; incident?: { path: string } };
+          if (r.cause === 'process-restart') log.log(r.outcome === 'pending' ? 'warn' : 'info', `resync ${r.outcome}`, { venue: r.venue, symbol: r.symbol, cause: r.cause, durationMs: r.durationMs, ...(r.incident ? { incident: r.incident.path } : {}) });
+        }
       },
     });
     say(`starting ${processes.length} feed process(es): ${processes.map((p) => `${p.name} [${p.venues.map((v) => v.venue).join(', ')}]`).join(', ')}${multicast ? `; multicast ${multicast.group}:${multicast.port} on ${multicast.interface}` : ''}`);
     await supervisor.start();
+    history.start();
     const renderer = ensureRenderer({ build: opts.buildRenderer ?? false, say });
     if (!renderer.ok) say(renderer.hint);
     const host = new HeadlessHost({
@@ -125,18 +151,27 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
       rendererDir: renderer.ok ? renderer.dir : null,
       ...(renderer.ok ? {} : { notBuiltHint: renderer.hint }),
       build,
-      ...(opts.diagnostics ? { diagnostics: opts.diagnostics } : {}),
+      diagnostics: opts.diagnostics ?? diagnostics.route,
       log: (level, msg) => log.log(level, msg),
     });
     let url: string;
     try {
       url = await host.start();
     } catch (e) {
+      history.stop();
+      engineView.close();
       await supervisor.stop();
       const code = (e as NodeJS.ErrnoException).code;
       throw new ConsoleStartError(code === 'EADDRINUSE' ? `http.port: ${cfg.http.host}:${cfg.http.port} is in use (another Depthdesk?); pick another with --port or DEPTHDESK_HTTP_PORT` : `http: cannot listen on ${cfg.http.host}:${cfg.http.port}: ${(e as Error).message}`);
     }
     log.info('console up', { build, mode: opts.replay ? 'replay' : 'live', venues: venues.map((v) => v.venue), processes: processes.length });
+    // How local tools (export-diagnostics) find this host; holds the token, so 0600 (runFile.ts).
+    const runFile = runFilePath(paths.run);
+    const runError = writeRunFile(runFile, { url, pid: process.pid, build, startedMs, dataDir });
+    if (runError !== null) {
+      log.warn(runError);
+      say(`warning: ${runError} (export-diagnostics needs --url then)`);
+    }
     return {
       url,
       token,
@@ -146,6 +181,9 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
       venues,
       log,
       async stop() {
+        removeRunFile(runFile);
+        history.stop();
+        engineView.close();
         await host.stop();
         await supervisor.stop();
         await replay?.close();
