@@ -53,11 +53,13 @@ export function ladderRows(view: BookView, changed: ReadonlySet<string>): { bids
   return { bids, asks };
 }
 
-function LevelRow(props: { r: LadderRow; priceDp: number; sizeDp: number; cumDp: number }) {
+function LevelRow(props: { r: LadderRow; priceDp: number; sizeDp: number; cumDp: number; parity: number }) {
   const { r } = props;
+  // Rows are keyed by position and updated in place (no DOM churn at full feed rate); a changed
+  // level gets one of two classes by update parity, so its flash restarts on every change.
   return (
     <div
-      className={`lrow ${r.side}${r.untrusted ? ' untrusted' : ''}${r.changed ? ' changed' : ''}`}
+      className={`lrow ${r.side}${r.untrusted ? ' untrusted' : ''}${r.changed ? ` changed flash${props.parity}` : ''}`}
       data-testid={`ladder-${r.side}`}
       data-price={r.price}
       data-size={r.size}
@@ -82,9 +84,12 @@ function TrustEdge(props: { side: 'bid' | 'ask'; band: TrustBandText }) {
   );
 }
 
+/** Trades shown beside a ladder (the store keeps more). */
+const TAPE_ROWS = 24;
+
 export function TradeTape(props: { trades: readonly TradeView[] | undefined }) {
   const trades = props.trades ?? [];
-  const shown = trades.slice(0, 40);
+  const shown = trades.slice(0, TAPE_ROWS);
   const dp = maxDecimals(shown.map((t) => t.price));
   const priceCh = Math.max(5, ...shown.map((t) => padDecimals(t.price, dp).length));
   const sizeCh = Math.max(4, ...shown.map((t) => t.size.length));
@@ -143,6 +148,7 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
   }, [hasView, depth]);
 
   const rows = useMemo(() => (lb ? ladderRows(lb.view, lb.changed) : null), [lb]);
+  const parity = (lb?.updates ?? 0) % 2;
   const view = lb?.view;
   const bestBid = view?.bids[0]?.price ?? null;
   const bestAsk = view?.asks[0]?.price ?? null;
@@ -211,8 +217,8 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
           </div>
           {view === undefined ? <div className="muted ladder-wait">subscribed; the first frame has not arrived</div> : null}
           {asksTopDown.map((r, i) => (
-            <div key={`a${r.price}:${r.size}`}>
-              <LevelRow r={r} priceDp={priceDp} sizeDp={sizeDp} cumDp={cumDp} />
+            <div key={`a${asksTopDown.length - i}`}>
+              <LevelRow r={r} priceDp={priceDp} sizeDp={sizeDp} cumDp={cumDp} parity={parity} />
               {i === firstUntrustedAsk && view ? <TrustEdge side="ask" band={view.trustBand} /> : null}
             </div>
           ))}
@@ -220,9 +226,9 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
             {spread !== null ? `── spread ${spread} · mid ${mid ?? '–'} ──` : view && (view.bids.length === 0 || view.asks.length === 0) ? '── one side empty ──' : '──'}
           </div>
           {rows?.bids.map((r, i) => (
-            <div key={`b${r.price}:${r.size}`}>
+            <div key={`b${i}`}>
               {i === firstUntrustedBid && view ? <TrustEdge side="bid" band={view.trustBand} /> : null}
-              <LevelRow r={r} priceDp={priceDp} sizeDp={sizeDp} cumDp={cumDp} />
+              <LevelRow r={r} priceDp={priceDp} sizeDp={sizeDp} cumDp={cumDp} parity={parity} />
             </div>
           ))}
         </div>

@@ -3,7 +3,7 @@
  * a gap's expected and received ids; duration; outcome), state transitions, notices and process
  * events. Newest first, filterable by kind, venue and text, virtualized.
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { NoticeEvent, ProcessEvent, ResyncEvent, TransitionEvent } from '../../src-shared/contracts/engineApi.ts';
 import type { VenueId } from '../../src-shared/model/market.ts';
 import { useConsole, useSession } from '../ConsoleContext.tsx';
@@ -97,11 +97,35 @@ export function timelineEntries(s: Pick<EventsState, 'transitions' | 'resyncs' |
 }
 
 const ROW_PX = 24;
+const TIMELINE_REFRESH_MS = 250;
+
+/** `value`, but changing at most once per `ms` (the latest value wins; nothing is lost). */
+export function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    if (Object.is(value, shown)) return;
+    const wait = last.current + ms - Date.now();
+    if (wait <= 0) {
+      last.current = Date.now();
+      setShown(value);
+      return;
+    }
+    const t = setTimeout(() => {
+      last.current = Date.now();
+      setShown(value);
+    }, wait);
+    return () => clearTimeout(t);
+  }, [value, shown, ms]);
+  return shown;
+}
 
 export function ResyncTimeline() {
   const session = useSession();
   const ui = session.stores.ui;
-  const version = useConsole('events', (s) => s.version);
+  // A busy feed changes the events many times a second; the list is rebuilt at most every
+  // TIMELINE_REFRESH_MS (sorting thousands of entries every frame would cost the frame).
+  const version = useThrottled(useConsole('events', (s) => s.version), TIMELINE_REFRESH_MS);
   const filter = useConsole('ui', (s) => s.timeline);
   const venues = useConsole('market', (s) => s.venues);
   const entries = useMemo(() => timelineEntries(session.stores.events.getState(), filter), [version, filter, session]);

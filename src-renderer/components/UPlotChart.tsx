@@ -130,7 +130,8 @@ export function UPlotChart(props: UPlotChartProps) {
     let ro: ResizeObserver | null = null;
     if (typeof ResizeObserver !== 'undefined') {
       ro = new ResizeObserver(() => {
-        if (el.clientWidth > 0) u.setSize({ width: el.clientWidth, height: latest.current.height ?? 140 });
+        // Only a real change of width: a redraw of every chart per observer callback is expensive.
+        if (el.clientWidth > 0 && el.clientWidth !== u.width) u.setSize({ width: el.clientWidth, height: latest.current.height ?? 140 });
       });
       ro.observe(el);
     }
@@ -144,8 +145,11 @@ export function UPlotChart(props: UPlotChartProps) {
   useEffect(() => {
     const u = plot.current;
     if (!u) return;
-    u.setData(props.data, props.xRange === null);
-    if (props.xRange) u.setScale('x', { min: props.xRange[0], max: props.xRange[1] });
+    // One redraw for new data and its range (two separate calls would draw twice).
+    u.batch(() => {
+      u.setData(props.data, props.xRange === null);
+      if (props.xRange) u.setScale('x', { min: props.xRange[0], max: props.xRange[1] });
+    });
   }, [props.data, props.xRange]);
 
   return (
