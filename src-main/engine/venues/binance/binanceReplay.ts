@@ -27,6 +27,7 @@ import type { BookSide } from '../../book/orderBook.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import type { VenueSpec } from '../venue.ts';
 import type { BinanceMarket } from './binanceSession.ts';
+import { binanceInstrumentsAnswer } from './binanceInstruments.ts';
 
 const STREAM_RE = /^\{"stream":"([a-z0-9_]+)@([^"]+)"/;
 
@@ -94,6 +95,8 @@ export function binanceReplay(spec: VenueSpec, market: BinanceMarket): ReplayPro
 
   return {
     venue: spec.id,
+    // exchangeInfo with the recorded symbols ("symbols": "all" against a replay).
+    instruments: (req, symbols) => binanceInstrumentsAnswer(spec.id, market, req, symbols),
     clientFramesPerSecond: spec.limits.controlMessagesPerSecond,
     topicOf(raw: string): ReplayTopic | undefined {
       const m = STREAM_RE.exec(raw);

@@ -15,6 +15,7 @@ import type { ConnectionPlan, SessionContext, VenueSpec, VenueSession } from '..
 import { chunk } from '../venue.ts';
 import { BinanceSession, binanceStreams } from './binanceSession.ts';
 import type { BinanceMarket } from './binanceSession.ts';
+import { listBinanceSymbols } from './binanceInstruments.ts';
 
 /** Quote assets, longest first so "FDUSD" wins over "USD". */
 const QUOTES = ['FDUSD', 'USDT', 'USDC', 'BUSD', 'TUSD', 'USDP', 'BIDR', 'BVND', 'IDRT', 'DAI', 'USD', 'BTC', 'ETH', 'BNB', 'EUR', 'GBP', 'AUD', 'TRY', 'BRL', 'RUB', 'UAH', 'NGN', 'ZAR', 'JPY', 'PLN', 'RON', 'ARS', 'MXN', 'COP', 'CZK', 'XRP', 'TRX', 'DOGE', 'DOT', 'PAX', 'VAI'];
@@ -123,12 +124,8 @@ const MARKETS: Record<BinanceMarket | 'us', MarketConfig> = {
 
 /** Host match (`host` or `host/path-prefix`), exact on the host name. */
 export function urlMatches(url: string, hosts: string[]): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
+  const u = URL.parse(url);
+  if (u === null) return false;
   return hosts.some((h) => {
     const slash = h.indexOf('/');
     const host = slash < 0 ? h : h.slice(0, slash);
@@ -183,6 +180,8 @@ function makeSpec(key: BinanceMarket | 'us'): VenueSpec {
       return new BinanceSession(ctx, plan, market);
     },
     recognizes: (url) => urlMatches(url, m.hosts),
+    // "symbols": "all": exchangeInfo, within the same documented IP weight limit (binanceInstruments.ts).
+    listSymbols: (restBaseUrl) => listBinanceSymbols(m.id, key, restBaseUrl ?? m.restBase, { weightPerWindow: m.weightPerMinute, windowMs: 60_000, usedWeightHeader: 'x-mbx-used-weight-1m' }),
     snapshotSymbol(url: string): string | undefined {
       const q = /[?&]symbol=([A-Za-z0-9_]+)/.exec(url);
       return q?.[1]?.toUpperCase();

@@ -59,12 +59,8 @@ export function bitfinexInstrument(venueSymbol: string): Instrument {
 }
 
 function recognizes(url: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
+  const u = URL.parse(url);
+  if (u === null) return false;
   return (u.hostname === 'api.bitfinex.com' || u.hostname === 'api-pub.bitfinex.com') && u.pathname.startsWith('/ws/2');
 }
 

@@ -53,12 +53,8 @@ export function bitgetInstrument(venueSymbol: string): Instrument {
 }
 
 function recognizes(url: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
+  const u = URL.parse(url);
+  if (u === null) return false;
   return u.hostname === 'ws.bitget.com' && (u.pathname.startsWith('/v2/ws/') || /^\/(spot|mix)\/v1\/stream/.test(u.pathname));
 }
 

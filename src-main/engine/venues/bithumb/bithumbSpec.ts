@@ -16,7 +16,8 @@
 import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
-import { connectionUrl, hostIn, quoteBaseInstrument } from '../upbit/upbitSpec.ts';
+import { connectionUrl, hostIn } from '../venueUrl.ts';
+import { quoteBaseInstrument } from '../upbit/upbitSpec.ts';
 import { UPBIT_DEFAULT_UNITS } from '../upbit/upbitSession.ts';
 import { BithumbSession } from './bithumbSession.ts';
 

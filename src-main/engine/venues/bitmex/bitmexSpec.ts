@@ -25,7 +25,7 @@
 import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
-import { connectionUrl, hostIn } from '../upbit/upbitSpec.ts';
+import { connectionUrl, hostIn } from '../venueUrl.ts';
 import { BitmexSession } from './bitmexSession.ts';
 
 export const BITMEX_WS_URL = 'wss://ws.bitmex.com/realtime';

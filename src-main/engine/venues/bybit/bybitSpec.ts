@@ -30,6 +30,7 @@
 import type { Instrument, VenueId } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
+import { connectionUrl } from '../venueUrl.ts';
 import { BybitSession, bybitTopics } from './bybitSession.ts';
 import type { BybitMarket } from './bybitSession.ts';
 import { BybitLegacySession } from './bybitLegacySession.ts';
@@ -99,31 +100,10 @@ export function bybitLegacyInstrument(venueSymbol: string): Instrument {
 
 /** Exact host and one of the exact paths (no prefix match: /realtime must not claim /realtime_public). */
 function urlIs(url: string, hosts: readonly string[], paths: readonly string[]): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
+  const u = URL.parse(url);
+  if (u === null) return false;
   const path = u.pathname.replace(/\/+$/, '');
   return hosts.includes(u.hostname) && paths.includes(path);
-}
-
-/**
- * The WebSocket URL of a connection: the venue's own, or an override. An override with a path is
- * used as it is; a bare host (a local replay server, a proxy) gets the category's path, because
- * spot and linear are told apart by the path alone (`/v5/public/spot`, `/v5/public/linear`).
- */
-export function bybitConnectionUrl(override: string | undefined, venueUrl: string): string {
-  if (override === undefined) return venueUrl;
-  let u: URL;
-  try {
-    u = new URL(override);
-  } catch {
-    return override;
-  }
-  if (u.pathname !== '/' && u.pathname !== '') return override;
-  return `${u.protocol}//${u.host}${new URL(venueUrl).pathname}${u.search}`;
 }
 
 /** Mainnet and the documented testnet host. */
@@ -172,7 +152,9 @@ function makeV5Spec(market: BybitMarket): VenueSpec {
     depthCap: DEFAULT_DEPTH,
     instrument: (s) => bybitInstrument(id, market, s),
     plan(venueSymbols: string[], url?: string): ConnectionPlan[] {
-      const base = bybitConnectionUrl(url, wsUrl);
+      // A bare override host gets the category's path: spot and linear are told apart by the path
+      // alone (`/v5/public/spot`, `/v5/public/linear`).
+      const base = connectionUrl(url, wsUrl);
       const plans: ConnectionPlan[] = [];
       let current: string[] = [];
       let chars = 0;

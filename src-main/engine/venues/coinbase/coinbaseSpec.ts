@@ -33,11 +33,8 @@ export function coinbaseInstrument(venue: VenueId, productId: string): Instrumen
 }
 
 function hostIs(url: string, hosts: readonly string[]): boolean {
-  try {
-    return hosts.includes(new URL(url).hostname);
-  } catch {
-    return false;
-  }
+  const host = URL.parse(url)?.hostname;
+  return host !== undefined && hosts.includes(host);
 }
 
 /**

@@ -21,7 +21,7 @@
 import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
-import { connectionUrl, hostIn } from '../upbit/upbitSpec.ts';
+import { connectionUrl, hostIn } from '../venueUrl.ts';
 import { DERIBIT_HEARTBEAT_S, DeribitSession } from './deribitSession.ts';
 
 export const DERIBIT_WS_URL = 'wss://www.deribit.com/ws/api/v2';

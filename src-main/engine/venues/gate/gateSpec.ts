@@ -49,23 +49,15 @@ export function gateInstrument(venueSymbol: string): Instrument {
 const HOSTS = new Set(['api.gateio.ws', 'fx-ws.gateio.ws', 'api.gate.io', 'ws.gate.io', 'fx-api.gateio.ws', 'fx-ws-testnet.gateio.ws']);
 
 function recognizes(url: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
+  const u = URL.parse(url);
+  if (u === null) return false;
   return HOSTS.has(u.hostname) && (u.pathname.startsWith('/ws/v4') || u.pathname.startsWith('/v4/ws') || u.pathname.startsWith('/api/v4/'));
 }
 
 /** Venue symbol a recorded REST snapshot URL asks for. */
 function snapshotSymbol(url: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
+  const u = URL.parse(url);
+  if (u === null) return undefined;
   const pair = u.searchParams.get('currency_pair');
   if (pair !== null && u.pathname.endsWith('/spot/order_book')) return pair.toUpperCase();
   const contract = u.searchParams.get('contract');

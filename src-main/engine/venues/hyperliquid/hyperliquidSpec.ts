@@ -15,7 +15,7 @@
 import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
-import { connectionUrl, hostIn } from '../upbit/upbitSpec.ts';
+import { connectionUrl, hostIn } from '../venueUrl.ts';
 import { HYPERLIQUID_BOOK_DEPTH, HyperliquidSession } from './hyperliquidSession.ts';
 
 export const HYPERLIQUID_WS_URL = 'wss://api.hyperliquid.xyz/ws';

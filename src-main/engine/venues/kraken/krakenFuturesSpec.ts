@@ -69,12 +69,8 @@ export function krakenFuturesInstrument(productId: string): Instrument {
 }
 
 function recognizes(url: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
+  const u = URL.parse(url);
+  if (u === null) return false;
   return HOSTS.has(u.hostname) && u.pathname.startsWith('/ws/');
 }
 

@@ -73,22 +73,14 @@ export function krakenInstrument(pair: string): Instrument {
  * `depthdesk verify` gives sessions no URL and every Kraken spot recording is v1.
  */
 export function krakenProtocol(url: string): KrakenProtocol {
-  let path: string;
-  try {
-    path = new URL(url).pathname;
-  } catch {
-    return 'v1';
-  }
+  const path = URL.parse(url)?.pathname;
+  if (path === undefined) return 'v1';
   return path === '/v2' || path.startsWith('/v2/') ? 'v2' : 'v1';
 }
 
 function recognizes(url: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
+  const u = URL.parse(url);
+  if (u === null) return false;
   // v1 lives at the root, v2 under /v2: both are this venue.
   return HOSTS.has(u.hostname);
 }

@@ -39,12 +39,8 @@ export function kucoinInstrument(venueSymbol: string): Instrument {
 }
 
 function recognizes(url: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
+  const u = URL.parse(url);
+  if (u === null) return false;
   const h = u.hostname;
   if (h === 'api.kucoin.com') return u.pathname.startsWith('/api/');
   // Spot push servers handed out by bullet-public: push-*.kucoin.com/endpoint, ws-api-spot.kucoin.com.
@@ -52,12 +48,8 @@ function recognizes(url: string): boolean {
 }
 
 function snapshotSymbol(url: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
+  const u = URL.parse(url);
+  if (u === null) return undefined;
   if (!u.pathname.includes('/market/orderbook/level2')) return undefined;
   return u.searchParams.get('symbol')?.toUpperCase() ?? undefined;
 }

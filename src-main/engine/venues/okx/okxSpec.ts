@@ -78,12 +78,8 @@ export function okxInstrument(instId: string): Instrument {
 }
 
 function recognizes(url: string): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
+  const u = URL.parse(url);
+  if (u === null) return false;
   return HOSTS.has(u.hostname) && (u.pathname.startsWith('/ws/v5/') || u.pathname.startsWith('/api/v5/'));
 }
 

@@ -14,6 +14,7 @@
 import type { Instrument, VenueId } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
+import { connectionUrl, hostIn } from '../venueUrl.ts';
 import { UPBIT_DEFAULT_UNITS, UpbitSession } from './upbitSession.ts';
 
 export const UPBIT_WS_URL = 'wss://api.upbit.com/websocket/v1';
@@ -33,34 +34,6 @@ export function quoteBaseInstrument(venue: VenueId, code: string): Instrument {
   const quote = dash < 0 ? '' : c.slice(0, dash);
   const base = dash < 0 ? c : c.slice(dash + 1);
   return { venue, venueSymbol: c, symbol: quote ? `${base}-${quote}` : c, base, quote, kind: 'spot', inverse: false, priceScale: 0, sizeScale: 0 };
-}
-
-/**
- * The WebSocket URL of a connection: the venue's own, or an override. An override that is a bare
- * origin (a local replay server, "ws://127.0.0.1:PORT") gets the venue's path appended, as the
- * engine's venue config documents; an override with a path is used as given (a testnet URL).
- */
-export function connectionUrl(override: string | undefined, venueUrl: string): string {
-  if (override === undefined) return venueUrl;
-  let u: URL;
-  try {
-    u = new URL(override);
-  } catch {
-    return override;
-  }
-  if (u.pathname !== '/' && u.pathname !== '') return override;
-  const path = new URL(venueUrl).pathname;
-  return `${u.protocol}//${u.host}${path}${u.search}`;
-}
-
-export function hostIn(url: string, hosts: ReadonlySet<string>, pathPrefix = ''): boolean {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return false;
-  }
-  return hosts.has(u.hostname) && u.pathname.startsWith(pathPrefix);
 }
 
 export const upbit: VenueSpec = {
