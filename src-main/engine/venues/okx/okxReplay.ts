@@ -37,6 +37,7 @@ import type { ClientFrameResult, ReplayProtocol, ReplayTopic } from '../../repla
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { okxBookChecksum } from './okxChecksum.ts';
 import { OKX_BOOK_DEPTH } from './okxSpec.ts';
+import { okxInstrumentsAnswer } from './okxInstruments.ts';
 
 const ARG_RE = /^\{"arg":\{"channel":"([^"]+)","instId":"([^"]+)"\}/;
 
@@ -60,6 +61,8 @@ function illegal(detail: string): string {
 export function okxReplay(): ReplayProtocol {
   return {
     venue: 'okx',
+    // GET /api/v5/public/instruments with the recorded instruments ("symbols": "all" against a replay).
+    instruments: okxInstrumentsAnswer,
     topicOf(raw: string): ReplayTopic | undefined {
       const m = ARG_RE.exec(raw);
       return m ? { symbol: m[2]!, channel: okxChannelFamily(m[1]!) } : undefined;

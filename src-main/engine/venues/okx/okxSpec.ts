@@ -23,6 +23,7 @@ import type { Instrument, InstrumentKind } from '../../../../src-shared/model/ma
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
 import { OkxSession } from './okxSession.ts';
+import { listOkxSymbols, OKX_REST_URL } from './okxInstruments.ts';
 
 export const OKX_WS_URL = 'wss://ws.okx.com:8443/ws/v5/public';
 
@@ -117,4 +118,6 @@ export const okx: VenueSpec = {
     return new OkxSession(ctx, plan);
   },
   recognizes,
+  // "symbols": "all": live SPOT, SWAP and FUTURES instruments (okxInstruments.ts).
+  listSymbols: (restBaseUrl) => listOkxSymbols(restBaseUrl ?? OKX_REST_URL),
 };
