@@ -30,7 +30,7 @@ import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { exactFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
-import { crossedText } from './bybitSession.ts';
+import { crossedText } from '../crossedText.ts';
 import type { ExactJson as Exact } from '../../../../src-shared/model/jsonExact.ts';
 
 const DEPTH = 25;

@@ -39,15 +39,9 @@ import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { crossedText } from '../crossedText.ts';
 import { chunk } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
-import { formatScaled } from '../../../../src-shared/model/decimal.ts';
-
-/** "best bid 65114.2 >= best ask 65114.1" in the venue's decimals, for crossed-book anomalies. */
-export function crossedText(sb: SymbolBook): string {
-  const b = sb.book;
-  return `best bid ${formatScaled(b.bids.bestPrice(), b.priceScale)} >= best ask ${formatScaled(b.asks.bestPrice(), b.priceScale)}`;
-}
 
 export type BybitMarket = 'spot' | 'linear';
 

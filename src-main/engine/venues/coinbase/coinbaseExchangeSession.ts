@@ -25,7 +25,8 @@ import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
-import { crossedText, RecentIds, rfc3339ToMs } from './coinbaseSession.ts';
+import { crossedText } from '../crossedText.ts';
+import { RecentIds, rfc3339ToMs } from './coinbaseSession.ts';
 
 /** Public (unauthenticated) channels subscribed live. */
 export const EXCHANGE_CHANNELS = ['level2_batch', 'heartbeat', 'matches'] as const;

@@ -39,8 +39,8 @@ import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { crossedText } from '../crossedText.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
-import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 
 /** "2026-08-09T21:05:48.483587501Z" -> epoch milliseconds (sub-millisecond digits dropped), NaN if malformed. */
 export function rfc3339ToMs(s: string): number {
@@ -55,12 +55,6 @@ export function rfc3339ToMs(s: string): number {
     t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
   return t;
-}
-
-/** "best bid 65114.2 >= best ask 65114.1" in the venue's decimals, for crossed-book anomalies. */
-export function crossedText(sb: SymbolBook): string {
-  const b = sb.book;
-  return `best bid ${formatScaled(b.bids.bestPrice(), b.priceScale)} >= best ask ${formatScaled(b.asks.bestPrice(), b.priceScale)}`;
 }
 
 /** Bounded set of recent trade ids per product (dedupe across the trade snapshot and reconnects). */
