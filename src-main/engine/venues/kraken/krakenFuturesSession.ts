@@ -32,10 +32,11 @@
  *   the `trade_snapshot` sent on subscribing is history and is not published.
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
-import { asArray, asObject, asSafeInteger, asText } from '../../../../src-shared/model/jsonExact.ts';
+import { asArray, asSafeInteger, asText } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { exactObjectFrame } from '../jsonFrame.ts';
+import { krakenLevelTexts } from './krakenLevelTexts.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -52,22 +53,6 @@ export function krakenFuturesContinuity(seq: number, lastSeq: number): KrakenFut
   if (seq === lastSeq) return 'duplicate';
   if (seq < lastSeq) return 'regress';
   return 'gap';
-}
-
-/** `[{price, qty}]` as text pairs, or undefined when malformed. */
-function levelTexts(v: ExactJson | undefined): [string, string][] | undefined {
-  if (v === undefined) return [];
-  const arr = asArray(v);
-  if (arr === undefined) return undefined;
-  const out: [string, string][] = [];
-  for (const e of arr) {
-    const o = asObject(e);
-    const price = o === undefined ? undefined : asText(o['price']);
-    const qty = o === undefined ? undefined : asText(o['qty']);
-    if (price === undefined || qty === undefined) return undefined;
-    out.push([price, qty]);
-  }
-  return out;
 }
 
 export class KrakenFuturesSession implements VenueSession {
@@ -150,8 +135,8 @@ export class KrakenFuturesSession implements VenueSession {
     if (sb === undefined) return;
     sb.counters.messages++;
     const seq = asSafeInteger(msg['seq']);
-    const bids = levelTexts(msg['bids']);
-    const asks = levelTexts(msg['asks']);
+    const bids = krakenLevelTexts(msg['bids']);
+    const asks = krakenLevelTexts(msg['asks']);
     if (bids === undefined || asks === undefined || Number.isNaN(seq)) {
       sb.anomaly('invalid-price', 'book_snapshot without seq or with malformed levels');
       return;

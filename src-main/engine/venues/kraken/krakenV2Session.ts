@@ -47,6 +47,7 @@ import { asArray, asObject, asSafeInteger, asText } from '../../../../src-shared
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { exactObjectFrame } from '../jsonFrame.ts';
+import { krakenLevelTexts } from './krakenLevelTexts.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -83,22 +84,6 @@ export function rfc3339ToMs(s: string): number {
 /** Fractional digits a JSON number's text needs ("0.5666" -> 4, "18097.1547" -> 4, "1e-08" -> 8). */
 function digitsOf(text: string): number {
   return requiredScale(text);
-}
-
-/** The `[{price, qty}]` entries of one side as text pairs, or undefined when malformed. */
-function levelTexts(v: ExactJson | undefined): [string, string][] | undefined {
-  if (v === undefined) return [];
-  const arr = asArray(v);
-  if (arr === undefined) return undefined;
-  const out: [string, string][] = [];
-  for (const e of arr) {
-    const o = asObject(e);
-    const price = o === undefined ? undefined : asText(o['price']);
-    const qty = o === undefined ? undefined : asText(o['qty']);
-    if (price === undefined || qty === undefined) return undefined;
-    out.push([price, qty]);
-  }
-  return out;
 }
 
 export class KrakenV2Session implements VenueSession {
@@ -277,8 +262,8 @@ export class KrakenV2Session implements VenueSession {
     const sb = this.ctx.book(symbol);
     if (sb === undefined) return;
     sb.counters.messages++;
-    const asks = levelTexts(d['asks']);
-    const bids = levelTexts(d['bids']);
+    const asks = krakenLevelTexts(d['asks']);
+    const bids = krakenLevelTexts(d['bids']);
     if (asks === undefined || bids === undefined) {
       sb.anomaly('invalid-price', 'book message with malformed levels');
       return;
