@@ -44,3 +44,39 @@ export async function selectVenues(configured: VenueConfig[], cap?: number): Pro
   }
   return { venues, skipped };
 }
+
+/**
+ * Replay mode (`serve --replay`): the venues and their symbols come from the recordings
+ * (replayPlan.ts). A replayed venue the configuration follows with `"symbols": "all"` is listed
+ * the live way instead: its `listSymbols` asks the venue's replay server, whose instrument-list
+ * route answers with the recording's book symbols (ReplayProtocol.instruments). A venue whose
+ * listing fails keeps the recorded symbols and the failure is reported.
+ */
+export async function selectReplayVenues(configured: VenueConfig[], replayed: EngineVenueConfig[]): Promise<VenueSelection & { listed: string[] }> {
+  const venues: EngineVenueConfig[] = [];
+  const skipped: string[] = [];
+  const listed: string[] = [];
+  for (const v of replayed) {
+    const spec = VENUES.get(v.venue);
+    const all = configured.some((c) => c.venue === v.venue && c.symbols === 'all');
+    if (!all || spec === undefined) {
+      venues.push(v);
+      continue;
+    }
+    if (spec.listSymbols === undefined || v.restUrl === undefined) {
+      skipped.push(`${v.venue}: "all" cannot be listed from its replay server; following the ${v.symbols.length} recorded symbols`);
+      venues.push(v);
+      continue;
+    }
+    const r = await spec.listSymbols(v.restUrl);
+    if (!r.ok) {
+      skipped.push(`${v.venue}: listing its symbols from the replay server failed (${r.error}); following the ${v.symbols.length} recorded symbols`);
+      venues.push(v);
+      continue;
+    }
+    const symbols = [...new Set(r.symbols.map((s) => spec.instrument(s).venueSymbol))];
+    listed.push(`${v.venue}: "all" listed ${symbols.length} symbol(s) from the replay server's instrument list`);
+    venues.push({ ...v, symbols });
+  }
+  return { venues, skipped, listed };
+}
