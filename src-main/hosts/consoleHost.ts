@@ -6,7 +6,7 @@
 import type { ConfigView } from '../../src-shared/contracts/engineApi.ts';
 import type { VenueId } from '../../src-shared/model/market.ts';
 import { VENUES } from '../engine/venues/registry.ts';
-import { selectVenues } from './venueSelection.ts';
+import { selectReplayVenues, selectVenues } from './venueSelection.ts';
 import { startReplay } from '../engine/replay/replayPlan.ts';
 import type { ReplayPlan } from '../engine/replay/replayPlan.ts';
 import { Logger, registerSecret } from '../engine/services/logger.ts';
@@ -78,8 +78,12 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     const r = await startReplay({ files: opts.replay.files, speed: opts.replay.speed, ...(opts.replay.venue ? { venue: opts.replay.venue } : {}) });
     if (!r.ok) throw new ConsoleStartError(`--replay: ${r.error}`);
     replay = r.plan;
-    venues = r.plan.venues.map((v) => ({ venue: v.venue, symbols: v.symbols, ...(v.wsUrl ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl ? { restUrl: v.restUrl } : {}) }));
+    // Venues the configuration follows with "all" are listed through their replay server's instrument route.
+    const sel = await selectReplayVenues(cfg.venues, r.plan.venues);
+    venues = sel.venues.map((v) => ({ venue: v.venue, symbols: v.symbols, ...(v.wsUrl ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl ? { restUrl: v.restUrl } : {}) }));
     say(`replaying ${opts.replay.files.length} recording(s) at ${opts.replay.speed === 0 ? 'full speed' : `${opts.replay.speed}x`}: ${venues.map((v) => `${v.venue} (${(v.symbols as string[]).length})`).join(', ')}`);
+    for (const line of sel.listed) say(line);
+    for (const why of sel.skipped) say(`note: ${why}`);
   } else {
     const sel = await selectVenues(cfg.venues, cfg.limited ? cfg.limitedMode.symbolsPerVenue : undefined);
     for (const why of sel.skipped) say(`skipping ${why}`);
