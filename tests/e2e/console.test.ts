@@ -8,7 +8,8 @@
  *   book returns to live through a REST snapshot;
  * - a manual resync started from the UI goes through and reports its progress;
  * - the NBBO names the venue on each side for BTC-USDT, quoted by OKX and Binance spot;
- * - the charts draw on a real canvas; the page logs no console error during the whole run.
+ * - the charts draw on a real canvas; the diagnostics export reports its real outcome;
+ * - the page logs no console error during the whole run.
  * Screenshots of every view go to test-results/screenshots/.
  *
  * The host is started with the serve command's own entry (`runServe`, exactly what
@@ -238,6 +239,10 @@ describe('the console in Chromium against depthdesk serve --replay', () => {
     // Drop the next real DENTUSDT diff on its way to the engine.
     server.faults.addFrameRule({ match: { symbol: GAP_SYMBOL, channel: 'depth' }, fault: { kind: 'drop' } });
     await until('the drop to fire', async () => server.faults.log.some((f) => f.kind === 'drop' && f.symbol === GAP_SYMBOL), 30_000);
+    const dropped = server.faults.log.find((f) => f.kind === 'drop' && f.symbol === GAP_SYMBOL)!;
+    // The engine first (so a failure says which side missed it), then the page.
+    type Recent = { resyncs: { venue: string; symbol: string; cause: string; detail: string }[] };
+    await until(`the engine to report a gap on ${GAP_SYMBOL} after dropping recording line ${dropped.line}`, async () => (await api<Recent>('/api/events')).resyncs.some((r) => r.symbol === GAP_SYMBOL && r.cause === 'gap'), 60_000);
     await p().getByTestId('tab-timeline').click();
     await p().getByLabel('filter events').fill(GAP_SYMBOL);
     const gapRow = p().locator(`[data-testid="timeline-row"][data-kind="resync"][data-cause="gap"][data-key="binance-spot|${GAP_SYMBOL}"]`);
@@ -306,6 +311,18 @@ describe('the console in Chromium against depthdesk serve --replay', () => {
     expect(painted.length).toBeGreaterThanOrEqual(3);
     await shot('07-charts');
   }, 60_000);
+
+  it('the diagnostics export reports what the engine did, never a pretend success', async () => {
+    await p().getByTestId('diagnostics-export').click();
+    const result = p().getByTestId('diagnostics-result');
+    const text = await until('the export to end', async () => {
+      const t = (await result.textContent()) ?? '';
+      return t !== '' && !t.startsWith('exporting') ? t : null;
+    }, 60_000);
+    // This build either exports a bundle (path and size shown) or says the exporter is absent.
+    expect(text).toMatch(/^saved \S+ \(\d[\d.,]* (B|KiB|MiB), \d+ part\(s\)|^Diagnostics export is not available in this build of the engine\.$/);
+    await shot('09-diagnostics');
+  }, 90_000);
 
   it('help overlay lists the shortcuts; no console errors during the whole run', async () => {
     await leaveFields();
