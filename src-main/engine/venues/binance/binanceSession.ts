@@ -25,6 +25,7 @@ import { scanString, scanUint, valueIndex } from '../../../../src-shared/model/j
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade } from '../tradeOut.ts';
+import { setLevels } from '../setLevels.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { FUTURES_STYLE_RULES, RestAligned, SPOT_STYLE_RULES } from '../../sync/restAligned.ts';
 import type { IdRange } from '../../sync/restAligned.ts';
@@ -260,9 +261,7 @@ export class BinanceSession implements VenueSession {
     const depth = Math.max(bids.length, asks.length);
     st.tops.clear();
     st.aligned.onSnapshot((b) => {
-      for (const [px, qty] of bids) if (!b.setLevel(true, px, qty)) return -1;
-      for (const [px, qty] of asks) if (!b.setLevel(false, px, qty)) return -1;
-      return lastUpdateId;
+      return setLevels(b, bids, asks) < 0 ? -1 : lastUpdateId;
     }, depth);
   }
 

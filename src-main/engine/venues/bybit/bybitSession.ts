@@ -40,6 +40,7 @@ import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { crossedText } from '../crossedText.ts';
+import { setLevels } from '../setLevels.ts';
 import { chunk } from '../venue.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 
@@ -250,15 +251,8 @@ export class BybitSession implements VenueSession {
       sb.anomaly('regress', `delta u ${u}: seq ${seq} before applied seq ${st.lastSeq}`);
       return;
     }
-    let n = 0;
-    for (const [px, qty] of bids) {
-      if (!sb.setLevel(true, px, qty)) return;
-      n++;
-    }
-    for (const [px, qty] of asks) {
-      if (!sb.setLevel(false, px, qty)) return;
-      n++;
-    }
+    const n = setLevels(sb, bids, asks);
+    if (n < 0) return;
     this.checkOverflow(sb, st);
     st.lastU = u;
     if (seq >= 0) st.lastSeq = seq;
@@ -316,8 +310,7 @@ export class BybitSession implements VenueSession {
   /** Clear and load both sides; false when a level was unusable (the anomaly is already raised). */
   private replaceBook(sb: SymbolBook, bids: Levels, asks: Levels): boolean {
     sb.book.clear();
-    for (const [px, qty] of bids) if (!sb.setLevel(true, px, qty)) return false;
-    for (const [px, qty] of asks) if (!sb.setLevel(false, px, qty)) return false;
+    if (setLevels(sb, bids, asks) < 0) return false;
     sb.book.markSnapshot('window');
     return true;
   }

@@ -26,6 +26,7 @@ import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { crossedText } from '../crossedText.ts';
+import { setLevels } from '../setLevels.ts';
 import { RecentIds, rfc3339ToMs } from './coinbaseSession.ts';
 
 /** Public (unauthenticated) channels subscribed live. */
@@ -97,8 +98,7 @@ export class CoinbaseExchangeSession implements VenueSession {
       return;
     }
     sb.book.clear();
-    for (const [px, qty] of bids) if (!sb.setLevel(true, px, qty)) return;
-    for (const [px, qty] of asks) if (!sb.setLevel(false, px, qty)) return;
+    if (setLevels(sb, bids, asks) < 0) return;
     sb.book.markSnapshot('full');
     sb.counters.snapshots++;
     this.awaiting.delete(sb.symbol);

@@ -30,6 +30,7 @@ import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonEx
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { exactObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { setLevels } from '../setLevels.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { RestAligned, SPOT_STYLE_RULES } from '../../sync/restAligned.ts';
 import type { IdRange } from '../../sync/restAligned.ts';
@@ -113,7 +114,7 @@ export class GateSession implements VenueSession {
     let a = this.aligned.get(sb.symbol);
     if (a === undefined) {
       a = new RestAligned<GateDepth>(sb, SPOT_STYLE_RULES, {
-        apply: (b, p) => this.applyLevels(b, p),
+        apply: (b, p) => setLevels(b, p.b, p.a),
         requestSnapshot: (b, priority) => this.ctx.requestSnapshot(b.symbol, priority),
       });
       this.aligned.set(sb.symbol, a);
@@ -168,19 +169,6 @@ export class GateSession implements VenueSession {
     this.alignedFor(sb).onDiff(ids, { b, a }, recvTsNs);
   }
 
-  private applyLevels(sb: SymbolBook, p: GateDepth): number {
-    let n = 0;
-    for (const [px, qty] of p.b) {
-      if (!sb.setLevel(true, px, qty)) return -1;
-      n++;
-    }
-    for (const [px, qty] of p.a) {
-      if (!sb.setLevel(false, px, qty)) return -1;
-      n++;
-    }
-    return n;
-  }
-
   private onTrade(market: GateMarket, t: ExactObject | undefined, recvTsNs: bigint): void {
     if (t === undefined) return;
     const name = asText(market === 'spot' ? t['currency_pair'] : t['contract']);
@@ -232,9 +220,7 @@ export class GateSession implements VenueSession {
       return;
     }
     aligned.onSnapshot((b) => {
-      for (const [px, qty] of bids) if (!b.setLevel(true, px, qty)) return -1;
-      for (const [px, qty] of asks) if (!b.setLevel(false, px, qty)) return -1;
-      return id;
+      return setLevels(b, bids, asks) < 0 ? -1 : id;
     }, GATE_SNAPSHOT_DEPTH);
   }
 

@@ -28,6 +28,7 @@ import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { jsonObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
+import { setLevels } from '../setLevels.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { RestAligned } from '../../sync/restAligned.ts';
 import type { AlignRules, IdRange } from '../../sync/restAligned.ts';
@@ -223,9 +224,7 @@ export class KucoinSession implements VenueSession {
     const bids = d.bids;
     const asks = d.asks;
     aligned.onSnapshot((b) => {
-      for (const [px, qty] of bids) if (!b.setLevel(true, px, qty)) return -1;
-      for (const [px, qty] of asks) if (!b.setLevel(false, px, qty)) return -1;
-      return seq;
+      return setLevels(b, bids, asks) < 0 ? -1 : seq;
     }, KUCOIN_SNAPSHOT_DEPTH);
   }
 

@@ -34,6 +34,7 @@ import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { jsonObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
+import { setLevels } from '../setLevels.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { okxBookChecksum, okxBookChecksumText } from './okxChecksum.ts';
 
@@ -194,24 +195,12 @@ export class OkxSession implements VenueSession {
     else this.ctx.notice('warn', `book message with action ${JSON.stringify(action)}`, sb.symbol);
   }
 
-  /** Set every level of one side; -1 when a level was rejected (SymbolBook raised the anomaly). */
-  private applySide(sb: SymbolBook, isBid: boolean, levels: OkxLevel[] | undefined): number {
-    if (levels === undefined) return 0;
-    let n = 0;
-    for (const lv of levels) {
-      if (!sb.setLevel(isBid, lv[0], lv[1])) return -1;
-      n++;
-    }
-    return n;
-  }
-
   private applySnapshot(sb: SymbolBook, st: SymbolState, d: OkxBookData): void {
     sb.book.clear();
     st.lastUpdateRaw = '';
     st.crossed = false;
-    const nb = this.applySide(sb, true, d.bids);
-    const na = nb < 0 ? -1 : this.applySide(sb, false, d.asks);
-    if (na < 0) {
+    const n = setLevels(sb, d.bids ?? [], d.asks ?? []);
+    if (n < 0) {
       sb.book.clear();
       return;
     }
@@ -221,7 +210,7 @@ export class OkxSession implements VenueSession {
     if (sb.seq > sb.lastSeenSeq) sb.lastSeenSeq = sb.seq;
     if (!this.checkBook(sb, st, d, 'snapshot')) return;
     sb.transition('live', 'snapshot', isInt(d.seqId) ? `seqId ${d.seqId}` : 'in-band snapshot');
-    sb.afterApply(nb + na);
+    sb.afterApply(n);
   }
 
   private applyUpdate(sb: SymbolBook, st: SymbolState, d: OkxBookData, raw: string): void {
@@ -248,14 +237,13 @@ export class OkxSession implements VenueSession {
       sb.anomaly('duplicate', 'byte-identical repeat of the last applied update');
       return;
     }
-    const nb = this.applySide(sb, true, d.bids);
-    const na = nb < 0 ? -1 : this.applySide(sb, false, d.asks);
-    if (na < 0) return;
+    const n = setLevels(sb, d.bids ?? [], d.asks ?? []);
+    if (n < 0) return;
     if (hasSeq) sb.seq = d.seqId as number;
     st.lastUpdateRaw = raw;
     if (!this.checkBook(sb, st, d, 'update')) return;
     if (sb.state === 'stale') sb.transition('live', 'fresh data');
-    sb.afterApply(nb + na);
+    sb.afterApply(n);
   }
 
   /** Checksum and crossed-book policy after a complete message. False when the book was invalidated. */
