@@ -42,6 +42,7 @@ import type { ClientFrameResult, ReplayProtocol, ReplayTopic } from '../../repla
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import type { VenueSpec } from '../venue.ts';
 import type { BybitMarket } from './bybitSession.ts';
+import { bybitInstrumentsAnswer } from './bybitInstruments.ts';
 
 /** Book depths served per category (orderbook page: 1, 50, 200, 1000 on spot and linear). */
 const BOOK_DEPTHS = new Set(['1', '50', '200', '1000']);
@@ -120,6 +121,8 @@ export function bybitReplay(spec: VenueSpec, market: BybitMarket): ReplayProtoco
 
   return {
     venue: spec.id,
+    // instruments-info with the recorded symbols of this category ("symbols": "all" against a replay).
+    instruments: (req, symbols) => bybitInstrumentsAnswer(spec.id, market, req, symbols),
     topicOf(raw: string): ReplayTopic | undefined {
       const m = TOPIC_RE.exec(raw);
       return m === null ? undefined : bybitTopic(m[1]!);

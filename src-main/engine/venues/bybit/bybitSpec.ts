@@ -34,6 +34,7 @@ import { connectionUrl } from '../venueUrl.ts';
 import { BybitSession, bybitTopics } from './bybitSession.ts';
 import type { BybitMarket } from './bybitSession.ts';
 import { BybitLegacySession } from './bybitLegacySession.ts';
+import { BYBIT_REST_URL, listBybitSymbols } from './bybitInstruments.ts';
 
 /** Spot quote assets, longest first so "USDT" wins over "USD" and "USDC" over "USD". */
 const SPOT_QUOTES = ['USDT', 'USDC', 'USDE', 'USDR', 'FDUSD', 'BTC', 'ETH', 'EUR', 'BRL', 'PLN', 'TRY', 'DAI', 'MNT', 'USD'].sort((a, b) => b.length - a.length);
@@ -176,6 +177,8 @@ function makeV5Spec(market: BybitMarket): VenueSpec {
       return new BybitSession(ctx, plan, market, DEFAULT_DEPTH);
     },
     recognizes: (url) => urlIs(url, V5_HOSTS, [`/v5/public/${market}`]),
+    // "symbols": "all": Trading instruments of the category (bybitInstruments.ts).
+    listSymbols: (restBaseUrl) => listBybitSymbols(id, market, restBaseUrl ?? BYBIT_REST_URL),
   };
 }
 
