@@ -10,6 +10,7 @@ import type { InstrumentKind, VenueId } from '../../src-shared/model/market.ts';
 import { startReplay } from '../../src-main/engine/replay/replayPlan.ts';
 import type { ReplayPlan } from '../../src-main/engine/replay/replayPlan.ts';
 import { VENUES } from '../../src-main/engine/venues/registry.ts';
+import { listBybitInstruments } from '../../src-main/engine/venues/bybit/bybitInstruments.ts';
 import { dataPath } from '../support/data.ts';
 
 interface Case {
@@ -26,6 +27,10 @@ const CASES: Case[] = [
   { venue: 'binance-coinm', rel: 'binance/cryptofeed_coinm_10sym_2021-07-22.ndjson' },
   { venue: 'okx', rel: 'okx/cryptofeed_books_2022-05-13.ndjson' },
   { venue: 'okx', rel: 'okx/cryptofeed_books-l2-tbt_2022-02-27.ndjson', unlisted: ['option'] },
+  { venue: 'bybit-spot', rel: 'bybit/cryptofeed_v5_linear+spot_orderbook200_2026-08-09.ndjson' },
+  { venue: 'bybit-linear', rel: 'bybit/cryptofeed_v5_linear+spot_orderbook200_2026-08-09.ndjson' },
+  { venue: 'bybit-spot', rel: 'bybit/cryptofeed_v5_linear+spot_orderbook1_2025-06-13.ndjson' },
+  { venue: 'bybit-linear', rel: 'bybit/cryptofeed_v5_linear+spot_orderbook1_2025-06-13.ndjson' },
 ];
 
 const plans: ReplayPlan[] = [];
@@ -50,4 +55,15 @@ describe('instrument lists against the replay servers', () => {
       expect(listed.symbols.map((s) => spec.instrument(s).venueSymbol)).toEqual(listed.symbols);
     });
   }
+
+  it('bybit-linear: cursor paging, one instrument per page, lists every recorded linear symbol once', async () => {
+    const r = await startReplay({ files: [dataPath('bybit/cryptofeed_v5_linear+spot_orderbook200_2026-08-09.ndjson')], speed: 0 });
+    if (!r.ok) throw new Error(r.error);
+    plans.push(r.plan);
+    const server = r.plan.server('bybit-linear')!;
+    expect(server.bookSymbolList().length).toBeGreaterThan(1);
+    const listed = await listBybitInstruments('bybit-linear', 'linear', server.restUrl, 1);
+    if (!listed.ok) throw new Error(listed.error);
+    expect(listed.instruments.map((i) => i.venueSymbol)).toEqual(server.bookSymbolList());
+  });
 });
