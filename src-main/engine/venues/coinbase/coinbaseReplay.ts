@@ -55,6 +55,7 @@ import { formatScaled, formatWithDecimals } from '../../../../src-shared/model/d
 import type { BookSide } from '../../book/orderBook.ts';
 import type { ClientFrameResult, ReplayProtocol, ReplayTopic } from '../../replay/replayProtocol.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
+import { coinbaseInstrumentsAnswer } from './coinbaseInstruments.ts';
 
 /** Products whose -USDC id is its own market (not an alias of -USD); coinbaseSession.ts routes the same way. */
 const USDC_OWN_MARKETS = new Set(['USDT-USDC', 'EURC-USDC']);
@@ -124,6 +125,8 @@ function allLevels(side: BookSide, fmtPrice: (m: number) => string, fmtSize: (m:
 export function coinbaseReplay(): ReplayProtocol {
   return {
     venue: 'coinbase',
+    // The product list with the recorded products ("symbols": "all" against a replay).
+    instruments: (req, symbols) => coinbaseInstrumentsAnswer('coinbase', req, symbols),
     topicOf(raw: string): ReplayTopic | undefined {
       let env: { channel?: unknown; events?: unknown };
       try {
@@ -280,6 +283,8 @@ function exchangeDecimals(last: string | undefined): { price: number; size: numb
 export function coinbaseExchangeReplay(): ReplayProtocol {
   return {
     venue: 'coinbase-exchange',
+    // The product list with the recorded products ("symbols": "all" against a replay).
+    instruments: (req, symbols) => coinbaseInstrumentsAnswer('coinbase-exchange', req, symbols),
     topicOf(raw: string): ReplayTopic | undefined {
       const type = EXCHANGE_HEAD_RE.exec(raw)?.[1];
       const family = type === undefined ? undefined : EXCHANGE_TYPES[type];

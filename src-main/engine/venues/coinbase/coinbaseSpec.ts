@@ -21,6 +21,7 @@ import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '..
 import { chunk } from '../venue.ts';
 import { CoinbaseSession } from './coinbaseSession.ts';
 import { CoinbaseExchangeSession } from './coinbaseExchangeSession.ts';
+import { COINBASE_AT_REST_URL, COINBASE_EXCHANGE_REST_URL, listCoinbaseExchangeSymbols, listCoinbaseSymbols } from './coinbaseInstruments.ts';
 
 export function coinbaseInstrument(venue: VenueId, productId: string): Instrument {
   const id = productId.toUpperCase();
@@ -78,6 +79,8 @@ export const coinbase: VenueSpec = {
     return new CoinbaseSession(ctx, plan);
   },
   recognizes: (url) => hostIs(url, ['advanced-trade-ws.coinbase.com']),
+  // "symbols": "all": online spot products of the public market/products list (coinbaseInstruments.ts).
+  listSymbols: (restBaseUrl) => listCoinbaseSymbols(restBaseUrl ?? COINBASE_AT_REST_URL),
 };
 
 export const coinbaseExchange: VenueSpec = {
@@ -113,4 +116,6 @@ export const coinbaseExchange: VenueSpec = {
   // ws-direct is the authenticated low-latency host; ws-feed.pro is the same feed under the
   // Coinbase Pro name used by the 2021 recording.
   recognizes: (url) => hostIs(url, ['ws-feed.exchange.coinbase.com', 'ws-direct.exchange.coinbase.com', 'ws-feed.pro.coinbase.com']),
+  // "symbols": "all": online products of GET /products (coinbaseInstruments.ts).
+  listSymbols: (restBaseUrl) => listCoinbaseExchangeSymbols(restBaseUrl ?? COINBASE_EXCHANGE_REST_URL),
 };
