@@ -11,6 +11,7 @@ import { parseScaled, requiredScale } from '../../src-shared/model/decimal.ts';
 import { bitfinexNumberText } from '../../src-main/engine/venues/bitfinex/bitfinexChecksum.ts';
 import { dataDir, dataPath } from '../support/data.ts';
 import { dropAt, duplicateAt, nthIndex, rewriteAt, runRecords } from '../support/runRecords.ts';
+import { expectClean } from '../support/textBooks.ts';
 
 const SEQALL = 'bitfinex/cryptofeed_ws2_book_P0_len100_seqall_2021-04-05_120s.ndjson';
 const SEQALL_FILE = 'cryptofeed_ws2_book_P0_len100_seqall_2021-04-05_120s.ndjson';
@@ -86,13 +87,6 @@ function expectSameBook(sb: SymbolBook, b: { bids: Map<string, string>; asks: Ma
   const want = (side: Map<string, string>, bids: boolean) => sorted(side, bids).map(([p, a]) => [parseScaled(p, ps), parseScaled(a.replace('-', ''), ss)]);
   expect(top.bids).toEqual(want(b.bids, true));
   expect(top.asks).toEqual(want(b.asks, false));
-}
-
-function expectClean(s: SymbolReport): void {
-  expect(s.failures, s.symbol).toEqual([]);
-  expect(s.state).toBe('live');
-  expect(s.counters.gaps).toBe(0);
-  expect(s.counters.duplicates).toBe(0);
 }
 
 describe('verify: every Bitfinex recording', () => {

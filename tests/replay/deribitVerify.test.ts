@@ -5,9 +5,9 @@ import { verifyFile } from '../../src-main/engine/verify/verify.ts';
 import type { SymbolReport } from '../../src-main/engine/verify/verify.ts';
 import { loadRecording } from '../../src-main/engine/replay/recording.ts';
 import type { RecordLine } from '../../src-main/engine/replay/recording.ts';
-import { formatScaled, parseScaled, requiredScale } from '../../src-shared/model/decimal.ts';
 import { dataDir, dataPath } from '../support/data.ts';
 import { dropAt, duplicateAt, nthIndex, rewriteAt, runRecords } from '../support/runRecords.ts';
+import { canon, expectMatchesRebuild } from '../support/textBooks.ts';
 
 const OPTIONS_120S = 'deribit/cryptofeed_book_raw_options_2021-04-05_120s.ndjson';
 const OPTIONS_120S_FILE = 'cryptofeed_book_raw_options_2021-04-05_120s.ndjson';
@@ -31,12 +31,6 @@ function bookNotifications(records: readonly RecordLine[]): BookData[] {
     if (m.params?.channel?.startsWith('book.') && m.params.data !== undefined) out.push(m.params.data);
   }
   return out;
-}
-
-/** A decimal text in canonical form ("4.0" -> "4", "0.0795" stays). */
-function canon(s: string): string {
-  const scale = requiredScale(s);
-  return formatScaled(parseScaled(s, scale), scale);
 }
 
 interface Reference {
@@ -75,35 +69,9 @@ function reference(records: readonly RecordLine[]): Map<string, Reference> {
   return out;
 }
 
-function best(side: Map<string, string>, isBid: boolean): string | null {
-  let bestPrice: string | null = null;
-  for (const p of side.keys()) {
-    if (bestPrice === null) bestPrice = p;
-    else {
-      const s = Math.max(requiredScale(p), requiredScale(bestPrice));
-      const better = isBid ? parseScaled(p, s) > parseScaled(bestPrice, s) : parseScaled(p, s) < parseScaled(bestPrice, s);
-      if (better) bestPrice = p;
-    }
-  }
-  return bestPrice;
-}
-
+/** Every change entry's action agreed with the book (new: absent, change/delete: held): refsOk counts them. */
 function expectMatchesReference(s: SymbolReport, ref: Reference): void {
-  expect(s.failures, s.symbol).toEqual([]);
-  expect(s.state).toBe('live');
-  expect(s.counters.gaps).toBe(0);
-  expect(s.counters.snapshots).toBe(1);
-  expect(s.counters.messages).toBe(ref.messages);
-  expect(s.counters.applied).toBe(ref.messages);
-  // Every change entry's action agreed with the book (new: absent, change/delete: held).
-  expect(s.counters.refsOk).toBe(ref.entriesInChanges);
-  expect(s.levels).toBe(ref.bids.size + ref.asks.size);
-  const bb = best(ref.bids, true);
-  const ba = best(ref.asks, false);
-  expect(s.bestBid).toBe(bb);
-  expect(s.bestAsk).toBe(ba);
-  expect(s.bestBidSize).toBe(bb === null ? null : ref.bids.get(bb));
-  expect(s.bestAskSize).toBe(ba === null ? null : ref.asks.get(ba));
+  expectMatchesRebuild(s, { ...ref, refs: ref.entriesInChanges });
 }
 
 describe('verify: every Deribit recording', () => {

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { VerifyRun } from '../../src-main/engine/verify/verify.ts';
-import type { SymbolReport } from '../../src-main/engine/verify/verify.ts';
 import { loadRecording } from '../../src-main/engine/replay/recording.ts';
 import type { RecordLine } from '../../src-main/engine/replay/recording.ts';
-import type { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
 import { parseScaled } from '../../src-shared/model/decimal.ts';
 import type { Trade } from '../../src-shared/model/market.ts';
 import { dataPath } from '../support/data.ts';
 import { dropAt, duplicateAt, nthIndex, runRecords } from '../support/runRecords.ts';
+import { expectClean, expectSameBook } from '../support/textBooks.ts';
 
 const SPOT = 'gate/cryptofeed_spot_order_book_update_2021-04-22.ndjson';
 const SPOT_FILE = 'cryptofeed_spot_order_book_update_2021-04-22.ndjson';
@@ -67,35 +65,13 @@ function rebuild(records: readonly RecordLine[]): Map<string, { bids: Map<string
   return out;
 }
 
-/** Run a recording through the verifier and keep its books. */
-function run(records: readonly RecordLine[], file: string): { bySymbol: Map<string, SymbolReport>; books: Map<string, SymbolBook> } {
-  const v = new VerifyRun(file, {});
-  for (const r of records) v.handle(r);
-  return { bySymbol: new Map(v.report().map((s) => [s.symbol, s])), books: new Map([...v.allBooks()].map((b) => [b.symbol, b])) };
-}
-
-function expectSameBook(sb: SymbolBook, want: { bids: Map<string, string>; asks: Map<string, string> }): void {
-  const { priceScale: ps, sizeScale: ss } = sb.book;
-  const side = (m: Map<string, string>, bids: boolean) =>
-    [...m].map(([p, q]) => [parseScaled(p, ps), parseScaled(q, ss)]).sort((a, b) => (bids ? b[0]! - a[0]! : a[0]! - b[0]!));
-  const top = sb.book.top(100_000);
-  expect(top.bids).toEqual(side(want.bids, true));
-  expect(top.asks).toEqual(side(want.asks, false));
-}
-
-function expectClean(s: SymbolReport): void {
-  expect(s.failures, s.symbol).toEqual([]);
-  expect(s.state).toBe('live');
-  expect(s.counters.gaps).toBe(0);
-  expect(s.counters.duplicates).toBe(0);
-}
 
 describe('verify: the Gate recordings', () => {
   for (const [rel, file] of [[SPOT, SPOT_FILE], [FUT, FUT_FILE]] as const) {
     it(`${file}: every book aligned with its with_id snapshot, 0 gaps, equal to the book rebuilt from the raw lines`, async () => {
       const records = await loadRecording(dataPath(rel));
       const want = rebuild(records);
-      const { bySymbol, books } = run(records, file);
+      const { bySymbol, books } = runRecords(records, file);
       expect([...bySymbol.keys()].sort()).toEqual([...want.keys()].sort());
       for (const [sym, s] of bySymbol) {
         expectClean(s);
@@ -108,18 +84,18 @@ describe('verify: the Gate recordings', () => {
   }
 
   it('reproduces the provenance figures: futures OMG_USDT 101 updates, spot pairs at most 50', async () => {
-    const fut = run(await loadRecording(dataPath(FUT)), FUT_FILE).bySymbol;
+    const fut = runRecords(await loadRecording(dataPath(FUT)), FUT_FILE).bySymbol;
     expect(fut.size).toBe(10);
     expect(fut.get('usdt/OMG_USDT')!.counters.applied).toBe(101);
     expect(fut.get('usdt/OMG_USDT')!.normalized).toBe('OMG-USDT-PERP');
-    const spot = run(await loadRecording(dataPath(SPOT)), SPOT_FILE).bySymbol;
+    const spot = runRecords(await loadRecording(dataPath(SPOT)), SPOT_FILE).bySymbol;
     expect(spot.size).toBe(10);
     expect(Math.max(...[...spot.values()].map((s) => s.counters.applied))).toBe(50);
     expect(spot.get('NEO_BTC')!.normalized).toBe('NEO-BTC');
   });
 
   it('INK_USDT: a size beyond 2^53 at the book\'s scale (10000000) is held exactly, not rejected and never rounded', async () => {
-    const ink = run(await loadRecording(dataPath(SPOT)), SPOT_FILE).bySymbol.get('INK_USDT')!;
+    const ink = runRecords(await loadRecording(dataPath(SPOT)), SPOT_FILE).bySymbol.get('INK_USDT')!;
     expect(ink.state).toBe('live');
     expect(ink.counters.gaps).toBe(0);
     expect(ink.counters.invalid).toBe(0);
@@ -150,7 +126,7 @@ describe('Gate faults derived from the recordings', () => {
 
   it('a dropped futures diff is a gap on that contract only; it asks for a new snapshot', async () => {
     const records = await loadRecording(dataPath(FUT));
-    const base = run(records, FUT_FILE).bySymbol;
+    const base = runRecords(records, FUT_FILE).bySymbol;
     const broken = runRecords(dropAt(records, nthIndex(records, 50, diffOf('futures.order_book_update', 'OMG_USDT'))), FUT_FILE);
     const omg = broken.bySymbol.get('usdt/OMG_USDT')!;
     expect(omg.counters.gaps).toBe(1);
@@ -169,7 +145,7 @@ describe('Gate faults derived from the recordings', () => {
     const records = await loadRecording(dataPath(SPOT));
     const want = rebuild(records);
     const at = nthIndex(records, 20, diffOf('spot.order_book_update', 'OMG_USDT'));
-    const { bySymbol, books } = run(duplicateAt(records, at), SPOT_FILE);
+    const { bySymbol, books } = runRecords(duplicateAt(records, at), SPOT_FILE);
     const omg = bySymbol.get('OMG_USDT')!;
     expect(omg.counters.duplicates).toBe(1);
     expect(omg.state).toBe('live');

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { verifyFile } from '../../src-main/engine/verify/verify.ts';
 import { loadRecording } from '../../src-main/engine/replay/recording.ts';
 import type { RecordLine } from '../../src-main/engine/replay/recording.ts';
-import { formatScaled, parseScaled, requiredScale } from '../../src-shared/model/decimal.ts';
+import { formatScaled } from '../../src-shared/model/decimal.ts';
 import type { Trade } from '../../src-shared/model/market.ts';
 import { dataPath } from '../support/data.ts';
 import { nthIndex, rewriteAt, runRecords } from '../support/runRecords.ts';
+import { canon } from '../support/textBooks.ts';
 
 const REL = 'hyperliquid/BTC_l2Book_trades_2025-01-26.hftbacktest.ndjson';
 const FILE = 'BTC_l2Book_trades_2025-01-26.hftbacktest.ndjson';
@@ -24,11 +25,6 @@ function l2Books(records: readonly RecordLine[]): { line: number; time: number; 
     if (m.channel === 'l2Book') out.push({ line: r.line, time: m.data.time, bids: m.data.levels[0], asks: m.data.levels[1] });
   }
   return out;
-}
-
-function canon(s: string): string {
-  const scale = requiredScale(s);
-  return formatScaled(parseScaled(s, scale), scale);
 }
 
 const isBook = (raw: string) => raw.startsWith('{"channel":"l2Book"');

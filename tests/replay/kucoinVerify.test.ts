@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { VerifyRun } from '../../src-main/engine/verify/verify.ts';
-import type { SymbolReport } from '../../src-main/engine/verify/verify.ts';
 import { loadRecording } from '../../src-main/engine/replay/recording.ts';
 import type { RecordLine } from '../../src-main/engine/replay/recording.ts';
-import type { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
 import { parseScaled } from '../../src-shared/model/decimal.ts';
 import type { Trade } from '../../src-shared/model/market.ts';
 import { dataPath } from '../support/data.ts';
 import { dropAt, duplicateAt, nthIndex, rewriteAt, runRecords } from '../support/runRecords.ts';
+import { expectClean, expectSameBook } from '../support/textBooks.ts';
 
 const REL = 'kucoin/cryptofeed_level2_2021-04-25.ndjson';
 const FILE = 'cryptofeed_level2_2021-04-25.ndjson';
@@ -71,27 +69,6 @@ function rebuild(records: readonly RecordLine[]): Map<string, Rebuilt> {
   return out;
 }
 
-function run(records: readonly RecordLine[]): { bySymbol: Map<string, SymbolReport>; books: Map<string, SymbolBook> } {
-  const v = new VerifyRun(FILE, {});
-  for (const r of records) v.handle(r);
-  return { bySymbol: new Map(v.report().map((s) => [s.symbol, s])), books: new Map([...v.allBooks()].map((b) => [b.symbol, b])) };
-}
-
-function expectSameBook(sb: SymbolBook, want: { bids: Map<string, string>; asks: Map<string, string> }): void {
-  const { priceScale: ps, sizeScale: ss } = sb.book;
-  const side = (m: Map<string, string>, bids: boolean) =>
-    [...m].map(([p, q]) => [parseScaled(p, ps), parseScaled(q, ss)]).sort((a, b) => (bids ? b[0]! - a[0]! : a[0]! - b[0]!));
-  const top = sb.book.top(100_000);
-  expect(top.bids).toEqual(side(want.bids, true));
-  expect(top.asks).toEqual(side(want.asks, false));
-}
-
-function expectClean(s: SymbolReport): void {
-  expect(s.failures, s.symbol).toEqual([]);
-  expect(s.state).toBe('live');
-  expect(s.counters.gaps).toBe(0);
-  expect(s.counters.duplicates).toBe(0);
-}
 
 const l2Of = (symbol: string) => (raw: string) => raw.includes('"subject":"trade.l2update"') && raw.includes(`"symbol":"${symbol}"`);
 
@@ -99,7 +76,7 @@ describe('verify: the KuCoin level2 recording', () => {
   it('every book aligned with its snapshot sequence, 0 gaps, equal to the book rebuilt from the raw lines', async () => {
     const records = await loadRecording(dataPath(REL));
     const want = rebuild(records);
-    const { bySymbol, books } = run(records);
+    const { bySymbol, books } = runRecords(records, FILE);
     expect([...bySymbol.keys()].sort()).toEqual([...want.keys()].sort());
     expect(bySymbol.size).toBe(9);
     for (const [sym, s] of bySymbol) {
@@ -115,14 +92,14 @@ describe('verify: the KuCoin level2 recording', () => {
 
   it('reproduces the provenance figures: BCHSV-USDT 2,342 updates applied after 19 contained ones, 792 sequence-only entries', async () => {
     const records = await loadRecording(dataPath(REL));
-    const bchsv = run(records).bySymbol.get('BCHSV-USDT')!;
+    const bchsv = runRecords(records, FILE).bySymbol.get('BCHSV-USDT')!;
     expect(bchsv.counters.applied).toBe(2342);
     expect(bchsv.counters.droppedBeforeSnapshot).toBe(19);
     expect(rebuild(records).get('BCHSV-USDT')!.sequenceOnly).toBe(792);
   });
 
   it('CAPP-BTC: a size beyond 2^53 at the book\'s scale (452338153.08) is held exactly, not rejected and never rounded', async () => {
-    const capp = run(await loadRecording(dataPath(REL))).bySymbol.get('CAPP-BTC')!;
+    const capp = runRecords(await loadRecording(dataPath(REL)), FILE).bySymbol.get('CAPP-BTC')!;
     expect(capp.state).toBe('live');
     expect(capp.counters.gaps).toBe(0);
     expect(capp.counters.invalid).toBe(0);
@@ -162,7 +139,7 @@ describe('KuCoin faults derived from the recording', () => {
   it('a duplicated l2update is counted and ignored: the book is the one without it', async () => {
     const records = await loadRecording(dataPath(REL));
     const want = rebuild(records);
-    const { bySymbol, books } = run(duplicateAt(records, nthIndex(records, 1000, l2Of('BCHSV-USDT'))));
+    const { bySymbol, books } = runRecords(duplicateAt(records, nthIndex(records, 1000, l2Of('BCHSV-USDT'))), FILE);
     const b = bySymbol.get('BCHSV-USDT')!;
     expect(b.counters.duplicates).toBe(1);
     expect(b.state).toBe('live');
@@ -177,7 +154,7 @@ describe('KuCoin faults derived from the recording', () => {
     // calibration rule accepts; its changes are newer than the book, so the result is unchanged.
     const at = nthIndex(records, 500, l2Of('BCHSV-USDT'));
     const overlapped = rewriteAt(records, at, (raw) => raw.replace(/"sequenceStart":(\d+)/, (_m, v: string) => `"sequenceStart":${Number(v) - 1}`));
-    const { bySymbol, books } = run(overlapped);
+    const { bySymbol, books } = runRecords(overlapped, FILE);
     expectClean(bySymbol.get('BCHSV-USDT')!);
     expectSameBook(books.get('BCHSV-USDT')!, want.get('BCHSV-USDT')!);
   });

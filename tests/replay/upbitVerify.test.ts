@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { verifyFile } from '../../src-main/engine/verify/verify.ts';
 import { loadRecording } from '../../src-main/engine/replay/recording.ts';
 import type { RecordLine } from '../../src-main/engine/replay/recording.ts';
-import { formatScaled, parseScaled, requiredScale } from '../../src-shared/model/decimal.ts';
+import { formatScaled } from '../../src-shared/model/decimal.ts';
 import type { Trade } from '../../src-shared/model/market.ts';
 import { dataPath } from '../support/data.ts';
 import { nthIndex, rewriteAt, runRecords } from '../support/runRecords.ts';
+import { canon } from '../support/textBooks.ts';
 
 const REL = 'upbit/cryptofeed_orderbook+trade_2021-04-17.ndjson';
 const FILE = 'cryptofeed_orderbook+trade_2021-04-17.ndjson';
@@ -35,11 +36,6 @@ function frames(records: readonly RecordLine[]): { books: Orderbook[]; trades: {
     if (m['ty'] === 'trade') trades.push(m as unknown as { cd: string; ab: string; tp: string; tv: string });
   }
   return { books, trades };
-}
-
-function canon(s: string): string {
-  const scale = requiredScale(s);
-  return formatScaled(parseScaled(s, scale), scale);
 }
 
 const isBookOf = (code: string) => (raw: string) => raw.startsWith(`{"ty":"orderbook","cd":"${code}"`);

@@ -6,11 +6,14 @@
 import { VerifyRun } from '../../src-main/engine/verify/verify.ts';
 import type { SymbolReport, VerifyOptions } from '../../src-main/engine/verify/verify.ts';
 import type { RecordLine } from '../../src-main/engine/replay/recording.ts';
+import type { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
 
 export interface RunResult {
   symbols: SymbolReport[];
   notices: string[];
   bySymbol: Map<string, SymbolReport>;
+  /** The books the run built, by venue symbol. */
+  books: Map<string, SymbolBook>;
 }
 
 /** Feed records through a fresh VerifyRun, as `verifyFile` would feed the file they came from. */
@@ -18,7 +21,12 @@ export function runRecords(records: readonly RecordLine[], file: string, opts: V
   const run = new VerifyRun(file, opts);
   for (const r of records) run.handle(r);
   const symbols = run.report();
-  return { symbols, notices: [...run.notices, ...run.unclaimed()], bySymbol: new Map(symbols.map((s) => [s.symbol, s])) };
+  return {
+    symbols,
+    notices: [...run.notices, ...run.unclaimed()],
+    bySymbol: new Map(symbols.map((s) => [s.symbol, s])),
+    books: new Map([...run.allBooks()].map((b) => [b.symbol, b])),
+  };
 }
 
 /** Index (in `records`) of the n-th (0-based) received frame that `match` accepts. */
