@@ -10,7 +10,8 @@
  * A `disconnect` record, or a second `connect` of the same connection label, is a new socket as
  * in the live feed (liveContext.ts): the books on it leave live (anomaly `reconnect`) and a new
  * session starts over the same books, so recorder files that span a reconnect or a planned
- * rotation verify like the live engine saw them.
+ * rotation verify like the live engine saw them. A disconnect the recorder wrote when the engine
+ * stopped (`stopped ...`) only ends the connection: the books are reported as they were.
  */
 import { basename } from 'node:path';
 import type { AnomalyKind, Trade, VenueId } from '../../../src-shared/model/market.ts';
@@ -179,6 +180,9 @@ export class VerifyRun {
   private closeConn(c: ConnState, rec: RecordLine): void {
     if (c.closed) return;
     c.closed = true;
+    // The recorder writes "<cause> <code> <reason>" (wsConnection.ts); "stopped" is the engine's
+    // own shutdown: the recording ends there, and the books are reported as they were.
+    if (rec.dir === 'disconnect' && rec.raw.startsWith('stopped')) return;
     c.session.onClose?.();
     for (const sb of c.books.values()) if (sb.state !== 'connecting') sb.anomaly('reconnect', `connection ${c.label} closed (${this.file}:${rec.line})`);
   }
