@@ -31,6 +31,8 @@ const CASES: Case[] = [
   { venue: 'bybit-linear', rel: 'bybit/cryptofeed_v5_linear+spot_orderbook200_2026-08-09.ndjson' },
   { venue: 'bybit-spot', rel: 'bybit/cryptofeed_v5_linear+spot_orderbook1_2025-06-13.ndjson' },
   { venue: 'bybit-linear', rel: 'bybit/cryptofeed_v5_linear+spot_orderbook1_2025-06-13.ndjson' },
+  { venue: 'coinbase', rel: 'coinbase/cryptofeed_advanced_trade_level2_2026-08-09.ndjson' },
+  { venue: 'coinbase-exchange', rel: 'coinbase/cryptofeed_exchange_level2_2021-04-17.ndjson' },
 ];
 
 const plans: ReplayPlan[] = [];
