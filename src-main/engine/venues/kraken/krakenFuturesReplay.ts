@@ -24,6 +24,7 @@ import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 import type { BookSide } from '../../book/orderBook.ts';
 import type { ClientFrameResult, ReplayProtocol, ReplayTopic } from '../../replay/replayProtocol.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
+import { krakenFuturesInstrumentsAnswer } from './krakenFuturesInstruments.ts';
 
 const FEED_RE = /^\{"feed":"([a-z_]+)","product_id":"([^"]+)"/;
 
@@ -43,6 +44,8 @@ const error = (message: string): string => JSON.stringify({ event: 'error', mess
 export function krakenFuturesReplay(): ReplayProtocol {
   return {
     venue: 'kraken-futures',
+    // The instruments list with the recorded products ("symbols": "all" against a replay).
+    instruments: krakenFuturesInstrumentsAnswer,
     clientFramesPerSecond: 100,
     topicOf(raw: string): ReplayTopic | undefined {
       const m = FEED_RE.exec(raw);

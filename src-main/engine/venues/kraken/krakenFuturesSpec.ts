@@ -19,6 +19,7 @@ import type { Instrument, InstrumentKind } from '../../../../src-shared/model/ma
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
 import { KrakenFuturesSession } from './krakenFuturesSession.ts';
+import { KRAKEN_FUTURES_REST_URL, listKrakenFuturesSymbols } from './krakenFuturesInstruments.ts';
 
 export const KRAKEN_FUTURES_WS_URL = 'wss://futures.kraken.com/ws/v1';
 
@@ -112,4 +113,6 @@ export const krakenFutures: VenueSpec = {
     return new KrakenFuturesSession(ctx, plan);
   },
   recognizes,
+  // "symbols": "all": tradeable futures of the instruments endpoint (krakenFuturesInstruments.ts).
+  listSymbols: (restBaseUrl) => listKrakenFuturesSymbols(restBaseUrl ?? KRAKEN_FUTURES_REST_URL),
 };

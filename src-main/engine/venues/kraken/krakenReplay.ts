@@ -34,6 +34,7 @@ import type { ClientFrameResult, ReplayProtocol, ReplayTopic } from '../../repla
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import type { WireDecimals } from './krakenChecksum.ts';
 import { KRAKEN_DEFAULT_DEPTH } from './krakenSession.ts';
+import { krakenAssetPairsAnswer } from './krakenInstruments.ts';
 
 const CHANNEL_RE = /,"([a-z]+(?:-\d+)?)","([^"]+)"\]$/;
 const CHANNEL_ID_RE = /^\[(\d{1,15}),/;
@@ -83,6 +84,8 @@ export function krakenReplay(): ReplayProtocol {
   const channelId = (channel: string, pair: string): number => channelIds.get(`${channel}|${pair}`) ?? 0;
   return {
     venue: 'kraken',
+    // AssetPairs with the recorded pairs ("symbols": "all" against a replay).
+    instruments: krakenAssetPairsAnswer,
     topicOf(raw: string): ReplayTopic | undefined {
       if (raw.charCodeAt(0) !== 91 /* [ */) return undefined;
       const m = CHANNEL_RE.exec(raw);

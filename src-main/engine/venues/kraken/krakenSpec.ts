@@ -30,6 +30,7 @@ import { chunk } from '../venue.ts';
 import { KRAKEN_DEFAULT_DEPTH, KrakenSession } from './krakenSession.ts';
 import { KrakenV2Session } from './krakenV2Session.ts';
 import { krakenAsset } from './krakenWireSymbol.ts';
+import { KRAKEN_REST_URL, listKrakenSymbols } from './krakenInstruments.ts';
 
 /** v1 endpoint (the recordings' protocol). */
 export const KRAKEN_WS_URL = 'wss://ws.kraken.com';
@@ -126,4 +127,6 @@ export const kraken: VenueSpec = {
     return krakenProtocol(plan.url) === 'v2' ? new KrakenV2Session(ctx, plan) : new KrakenSession(ctx, plan);
   },
   recognizes,
+  // "symbols": "all": online AssetPairs by their WebSocket v1 names (krakenInstruments.ts).
+  listSymbols: (restBaseUrl) => listKrakenSymbols(restBaseUrl ?? KRAKEN_REST_URL),
 };
