@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadRecording } from '../../src-main/engine/replay/recording.ts';
 import { dataPath } from '../support/data.ts';
-import { activeHandles, bookDifferences, expectNoLeaks, leftLive, liveReplay, quiescent, until } from '../support/liveReplay.ts';
+import { activeHandles, expectAllExact, expectNoLeaks, leftLive, liveReplay, quiescent, until } from '../support/liveReplay.ts';
 import type { LiveReplay } from '../support/liveReplay.ts';
 import { nthIndex } from '../support/runRecords.ts';
 
@@ -25,10 +25,6 @@ afterEach(async () => {
   r = undefined;
   await expectNoLeaks(baseline);
 });
-
-function expectAllExact(run: LiveReplay): void {
-  for (const sb of run.svc.books()) expect(bookDifferences(sb, run.server.reference(sb.symbol)!, 50), sb.symbol).toEqual([]);
-}
 
 function allLive(run: LiveReplay): boolean {
   return [...run.svc.books()].every((b) => b.state === 'live');

@@ -5,7 +5,7 @@
  * the reference rebuilt from the recording.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activeHandles, bookDifferences, expectNoLeaks, leftLive, liveReplay, quiescent } from '../support/liveReplay.ts';
+import { activeHandles, expectAllExact, expectNoLeaks, leftLive, liveReplay, quiescent } from '../support/liveReplay.ts';
 import type { LiveReplay } from '../support/liveReplay.ts';
 
 let r: LiveReplay | undefined;
@@ -18,14 +18,6 @@ afterEach(async () => {
   r = undefined;
   await expectNoLeaks(baseline);
 });
-
-function expectAllExact(run: LiveReplay): void {
-  for (const sb of run.svc.books()) {
-    const ref = run.server.reference(sb.symbol);
-    expect(ref, `${sb.symbol} reference`).toBeDefined();
-    expect(bookDifferences(sb, ref!, 50), sb.symbol).toEqual([]);
-  }
-}
 
 describe('Binance replay -> live engine', () => {
   it('cryptofeed_spot_10sym: all 10 symbols go live on one connection, 0 gaps, every cross-check passes, books exact', async () => {

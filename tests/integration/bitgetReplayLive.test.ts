@@ -7,7 +7,7 @@
  * exchange's original strings, and every later recorded checksum verifies again.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bookDifferences, leftLive, liveReplay, until } from '../support/liveReplay.ts';
+import { delivered, expectAllExact, leftLive, liveReplay, until } from '../support/liveReplay.ts';
 import type { LiveReplay } from '../support/liveReplay.ts';
 
 const REL = 'bitget/cryptofeed_v1_books_spot+mix_2022-04-07.ndjson';
@@ -17,26 +17,6 @@ afterEach(async () => {
   await r?.close();
   r = undefined;
 });
-
-/** Every recorded frame was sent and every frame the server sent was received by the engine. */
-async function delivered(run: LiveReplay): Promise<void> {
-  await run.server.ended;
-  await until(() => {
-    const sent = run.server.clients().reduce((n, c) => n + c.framesSent, 0);
-    const received = run.svc.connections(run.venue).reduce((n, c) => n + c.connection.counters.messages, 0);
-    return sent === received;
-  });
-}
-
-function expectAllExact(run: LiveReplay): void {
-  for (const sb of run.svc.books()) {
-    const ref = run.server.reference(sb.symbol);
-    expect(ref, `${sb.symbol} reference`).toBeDefined();
-    expect(sb.state, sb.symbol).toBe('live');
-    expect(bookDifferences(sb, ref!, 50), sb.symbol).toEqual([]);
-    expect(sb.book.levelCount(), sb.symbol).toBe(ref!.book.levelCount());
-  }
-}
 
 describe('Bitget replay -> live engine', () => {
   it('all 10 books live from the recorded snapshots, all 637 checksums verified, books exact', async () => {
@@ -54,7 +34,7 @@ describe('Bitget replay -> live engine', () => {
     }
     expect(checksums).toBe(637);
     expect(r.resyncs).toEqual([]);
-    expectAllExact(r);
+    expectAllExact(r, { live: true, levelCount: true });
   });
 
   it('an update dropped mid-run: checksum mismatch, resubscribe, a server snapshot in original strings, later checksums verify', async () => {
@@ -77,6 +57,6 @@ describe('Bitget replay -> live engine', () => {
       expect(sb.counters.checksumFailed, sb.symbol).toBe(0);
       expect(leftLive(r, sb.symbol), sb.symbol).toEqual([]);
     }
-    expectAllExact(r);
+    expectAllExact(r, { live: true, levelCount: true });
   });
 });

@@ -23,7 +23,7 @@ import { VerifyRun } from '../../src-main/engine/verify/verify.ts';
 import { coinbaseExchangeReplay, coinbaseReplay, HEARTBEATS } from '../../src-main/engine/venues/coinbase/coinbaseReplay.ts';
 import { coinbase } from '../../src-main/engine/venues/coinbase/coinbaseSpec.ts';
 import { dataPath } from '../support/data.ts';
-import { activeHandles, bookDifferences, expectNoLeaks, leftLive, liveReplay, until } from '../support/liveReplay.ts';
+import { activeHandles, bookDifferences, delivered, expectAllExact, expectNoLeaks, leftLive, liveReplay, until } from '../support/liveReplay.ts';
 import type { LiveReplay } from '../support/liveReplay.ts';
 
 const AT = 'coinbase/cryptofeed_advanced_trade_level2_2026-08-09.ndjson';
@@ -43,24 +43,6 @@ afterEach(async () => {
 });
 
 /** Every recorded frame was sent, and the engine received every frame the server sent. */
-async function delivered(run: LiveReplay): Promise<void> {
-  await run.server.ended;
-  await until(() => {
-    const sent = run.server.clients().reduce((n, c) => n + c.framesSent, 0);
-    const received = run.svc.connections(run.venue).reduce((n, c) => n + c.connection.counters.messages, 0);
-    return sent === received;
-  });
-}
-
-function expectAllExact(run: LiveReplay): void {
-  for (const sb of run.svc.books()) {
-    const ref = run.server.reference(sb.symbol);
-    expect(ref, `${sb.symbol} reference`).toBeDefined();
-    expect(sb.state, sb.symbol).toBe('live');
-    expect(bookDifferences(sb, ref!, 100), sb.symbol).toEqual([]);
-  }
-}
-
 /**
  * Both AT books came back live from a resync. Waited for before `delivered`: at speed 0 the
  * recording may end before the resubscribe reaches the server, whose answer then comes last.
@@ -81,7 +63,7 @@ function expectConnectionResync(run: LiveReplay): void {
     const ev = run.resyncs.filter((e) => e.symbol === s);
     expect(ev.map((e) => e.outcome), s).toEqual(['pending', 'live']);
   }
-  expectAllExact(run);
+  expectAllExact(run, { live: true, topN: 100 });
 }
 
 describe('Coinbase Advanced Trade replay -> live engine', () => {
@@ -102,7 +84,7 @@ describe('Coinbase Advanced Trade replay -> live engine', () => {
       expect(leftLive(r, s), s).toEqual([]);
     }
     expect(r.resyncs).toEqual([]);
-    expectAllExact(r);
+    expectAllExact(r, { live: true, topN: 100 });
   });
 
   it('one BTC-USD l2_data frame dropped in transit: a hole in the connection-wide sequence_num, ETH-USD resyncs with it, both end exact', async () => {
@@ -189,7 +171,7 @@ describe('Coinbase Exchange (legacy ws-feed) replay -> live engine', () => {
     const skl = r.book('SKL-USD');
     expect(skl.counters.snapshots).toBe(2);
     expect(r.resyncs.filter((e) => e.symbol === 'SKL-USD').map((e) => e.outcome)).toEqual(['pending', 'live']);
-    expectAllExact(r);
+    expectAllExact(r, { live: true, topN: 100 });
   });
 });
 

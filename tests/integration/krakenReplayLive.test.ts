@@ -13,7 +13,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRecording } from '../../src-main/engine/replay/recording.ts';
 import { dataPath } from '../support/data.ts';
-import { bookDifferences, leftLive, liveReplay, until } from '../support/liveReplay.ts';
+import { delivered, expectAllExact, leftLive, liveReplay, until } from '../support/liveReplay.ts';
 import type { LiveReplay } from '../support/liveReplay.ts';
 import { nthIndex } from '../support/runRecords.ts';
 
@@ -25,25 +25,6 @@ afterEach(async () => {
   await r?.close();
   r = undefined;
 });
-
-/** Every recorded frame was sent and every frame the server sent was received by the engine. */
-async function delivered(run: LiveReplay): Promise<void> {
-  await run.server.ended;
-  await until(() => {
-    const sent = run.server.clients().reduce((n, c) => n + c.framesSent, 0);
-    const received = run.svc.connections(run.venue).reduce((n, c) => n + c.connection.counters.messages, 0);
-    return sent === received;
-  });
-}
-
-function expectAllExact(run: LiveReplay, withSeq: boolean): void {
-  for (const sb of run.svc.books()) {
-    const ref = run.server.reference(sb.symbol);
-    expect(ref, `${sb.symbol} reference`).toBeDefined();
-    if (withSeq) expect(sb.seq, sb.symbol).toBe(ref!.seq);
-    expect(bookDifferences(sb, ref!, 50), sb.symbol).toEqual([]);
-  }
-}
 
 /** Line (in its file) of the n-th received frame `match` accepts. */
 async function lineOf(rel: string, n: number, match: (raw: string) => boolean): Promise<number> {
@@ -69,7 +50,7 @@ describe('Kraken spot v1 replay -> live engine', () => {
     expect(r.book('XBT/USD').counters.checksumOk).toBe(5788);
     expect(r.book('XBT/USD').instrument.symbol).toBe('BTC-USD');
     expect(r.resyncs).toEqual([]);
-    expectAllExact(r, false);
+    expectAllExact(r);
   });
 
   it('an XBT/USD update dropped in transit: checksum mismatch on XBT/USD only, resubscribed, fresh snapshot at the fixed decimals, checksums verify again, exact', async () => {
@@ -93,7 +74,7 @@ describe('Kraken spot v1 replay -> live engine', () => {
       expect(sb.counters.checksumFailed, sb.symbol).toBe(0);
       expect(leftLive(r, sb.symbol), sb.symbol).toEqual([]);
     }
-    expectAllExact(r, false);
+    expectAllExact(r);
   });
 });
 
@@ -115,7 +96,7 @@ describe('Kraken Futures replay -> live engine', () => {
     expect(r.book('PI_ETHUSD').counters.messages - 1).toBe(3890);
     expect(r.book('PI_ETHUSD').instrument.symbol).toBe('ETH-USD-PERP-INV');
     expect(r.resyncs).toEqual([]);
-    expectAllExact(r, true);
+    expectAllExact(r, { seq: true });
   });
 
   it('a PI_ETHUSD delta dropped in transit: gap on PI_ETHUSD only, resubscribed, fresh book_snapshot continuing the seq chain, exact again', async () => {
@@ -135,7 +116,7 @@ describe('Kraken Futures replay -> live engine', () => {
       expect(sb.counters.gaps, sb.symbol).toBe(0);
       expect(leftLive(r, sb.symbol), sb.symbol).toEqual([]);
     }
-    expectAllExact(r, true);
+    expectAllExact(r, { seq: true });
   });
 
   it('keeps the socket alive with WebSocket pings at the venue interval (30 s; 20 ms here), answered, the books untouched', async () => {
@@ -148,6 +129,6 @@ describe('Kraken Futures replay -> live engine', () => {
     // The session sends nothing periodic of its own: its three subscriptions are all it sent.
     expect(conn.counters.framesSent).toBe(3);
     expect(r.resyncs).toEqual([]);
-    expectAllExact(r, true);
+    expectAllExact(r, { seq: true });
   });
 });

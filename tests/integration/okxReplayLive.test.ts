@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRecording } from '../../src-main/engine/replay/recording.ts';
 import { dataPath } from '../support/data.ts';
-import { bookDifferences, leftLive, liveReplay, until } from '../support/liveReplay.ts';
+import { delivered, expectAllExact, leftLive, liveReplay, until } from '../support/liveReplay.ts';
 import type { LiveReplay } from '../support/liveReplay.ts';
 import { nthIndex } from '../support/runRecords.ts';
 
@@ -21,24 +21,6 @@ afterEach(async () => {
   await r?.close();
   r = undefined;
 });
-
-/** Every recorded frame was sent and every frame the server sent was received by the engine. */
-async function delivered(run: LiveReplay): Promise<void> {
-  await run.server.ended;
-  await until(() => {
-    const sent = run.server.clients().reduce((n, c) => n + c.framesSent, 0);
-    const received = run.svc.connections(run.venue).reduce((n, c) => n + c.connection.counters.messages, 0);
-    return sent === received;
-  });
-}
-
-function expectAllExact(run: LiveReplay): void {
-  for (const sb of run.svc.books()) {
-    const ref = run.server.reference(sb.symbol);
-    expect(ref, `${sb.symbol} reference`).toBeDefined();
-    expect(bookDifferences(sb, ref!, 50), sb.symbol).toEqual([]);
-  }
-}
 
 /** Recorded trade prints per instrument (each `trades` frame may carry several). */
 async function recordedTrades(rel: string): Promise<number> {

@@ -6,7 +6,7 @@
  * cannot corrupt either: the next message is a whole book.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bookDifferences, leftLive, liveReplay, until } from '../support/liveReplay.ts';
+import { delivered, expectAllExact, leftLive, liveReplay } from '../support/liveReplay.ts';
 import type { LiveReplay } from '../support/liveReplay.ts';
 
 const REL = 'upbit/cryptofeed_orderbook+trade_2021-04-17.ndjson';
@@ -16,23 +16,6 @@ afterEach(async () => {
   await r?.close();
   r = undefined;
 });
-
-async function delivered(run: LiveReplay): Promise<void> {
-  await run.server.ended;
-  await until(() => {
-    const sent = run.server.clients().reduce((n, c) => n + c.framesSent, 0);
-    const received = run.svc.connections(run.venue).reduce((n, c) => n + c.connection.counters.messages, 0);
-    return sent === received;
-  });
-}
-
-function expectAllExact(run: LiveReplay): void {
-  for (const sb of run.svc.books()) {
-    const ref = run.server.reference(sb.symbol)!;
-    expect(sb.seq, sb.symbol).toBe(ref.seq);
-    expect(bookDifferences(sb, ref, 30), sb.symbol).toEqual([]);
-  }
-}
 
 describe('Upbit replay -> live engine', () => {
   it('all 5 books live, 145 whole-book messages applied in order, every total checked, books exact; 304 trades', async () => {
@@ -53,7 +36,7 @@ describe('Upbit replay -> live engine', () => {
     }
     expect(books.reduce((n, sb) => n + sb.counters.messages, 0)).toBe(145);
     expect(trades).toBe(304);
-    expectAllExact(r);
+    expectAllExact(r, { seq: true, topN: 30 });
   });
 
   it('an orderbook message dropped in transit: nothing to detect, and the next whole book makes it exact', async () => {
@@ -64,6 +47,6 @@ describe('Upbit replay -> live engine', () => {
     expect(sb.counters.messages).toBe(86);
     expect(sb.state).toBe('live');
     expect(leftLive(r, 'KRW-LAMB')).toEqual([]);
-    expectAllExact(r);
+    expectAllExact(r, { seq: true, topN: 30 });
   });
 });

@@ -3,6 +3,7 @@
  * engine's events, wait for conditions without timing assumptions (vitest's test timeout is the
  * only bound), and compare a live book with the server's reference book.
  */
+import { expect } from 'vitest';
 import type { NoticeEvent, ResyncEvent, TransitionEvent } from '../../src-shared/contracts/engineApi.ts';
 import { formatScaled, rescale } from '../../src-shared/model/decimal.ts';
 import type { VenueId } from '../../src-shared/model/market.ts';
@@ -96,6 +97,16 @@ export async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
+/** Every recorded frame was sent and every frame the server sent was received by the engine. */
+export async function delivered(run: LiveReplay): Promise<void> {
+  await run.server.ended;
+  await until(() => {
+    const sent = run.server.clients().reduce((n, c) => n + c.framesSent, 0);
+    const received = run.svc.connections(run.venue).reduce((n, c) => n + c.connection.counters.messages, 0);
+    return sent === received;
+  });
+}
+
 /**
  * The replay sent its last frame and every book caught up with its reference (same sequence id,
  * live). Books whose symbol the replay never synced are not waited for.
@@ -159,6 +170,30 @@ export function bookDifferences(sb: SymbolBook, ref: SymbolBook, topN: number): 
     for (const r of theirs) if (inside(r) && !have.has(r.key)) out.push(`${sb.symbol} ${name} ${r.price}@${r.size} missing inside the trust band`);
   }
   return out;
+}
+
+export interface ExactOptions {
+  /** Levels per side that must be identical from the top (default 50). */
+  topN?: number;
+  /** The book is live. */
+  live?: boolean;
+  /** The book applied the same last sequence id as its reference. */
+  seq?: boolean;
+  /** The book holds as many levels as its reference (windowed feeds: the whole window). */
+  levelCount?: boolean;
+}
+
+/** Every book of the run has a reference on the server and equals it (`bookDifferences`). */
+export function expectAllExact(run: LiveReplay, opts: ExactOptions = {}): void {
+  for (const sb of run.svc.books()) {
+    const ref = run.server.reference(sb.symbol);
+    expect(ref, `${sb.symbol} reference`).toBeDefined();
+    if (ref === undefined) continue;
+    if (opts.live === true) expect(sb.state, sb.symbol).toBe('live');
+    if (opts.seq === true) expect(sb.seq, sb.symbol).toBe(ref.seq);
+    expect(bookDifferences(sb, ref, opts.topN ?? 50), sb.symbol).toEqual([]);
+    if (opts.levelCount === true) expect(sb.book.levelCount(), sb.symbol).toBe(ref.book.levelCount());
+  }
 }
 
 /** Transitions of `symbol` out of "live" after it first became live. */
