@@ -33,6 +33,8 @@ const CASES: Case[] = [
   { venue: 'bybit-linear', rel: 'bybit/cryptofeed_v5_linear+spot_orderbook1_2025-06-13.ndjson' },
   { venue: 'coinbase', rel: 'coinbase/cryptofeed_advanced_trade_level2_2026-08-09.ndjson' },
   { venue: 'coinbase-exchange', rel: 'coinbase/cryptofeed_exchange_level2_2021-04-17.ndjson' },
+  { venue: 'kraken', rel: 'kraken/cryptofeed_v1_book1000_XBTUSD+9pairs_2021-04-05_120s.ndjson' },
+  { venue: 'kraken-futures', rel: 'kraken/cryptofeed_futures_v1_book_2021-07-22.ndjson' },
 ];
 
 const plans: ReplayPlan[] = [];
