@@ -52,6 +52,18 @@ export function expectClean(s: SymbolReport): void {
 }
 
 /**
+ * A REST-aligned book (snapshot, then diffs) equal to an independent rebuild: clean, one snapshot,
+ * the same diffs applied and the same ones found inside the snapshot, the same levels.
+ */
+export function expectAlignedAsRebuilt(s: SymbolReport, sb: SymbolBook, want: TextBook & { applied: number; dropped: number }): void {
+  expectClean(s);
+  expect(s.counters.snapshots).toBe(1);
+  expect(s.counters.applied, s.symbol).toBe(want.applied);
+  expect(s.counters.droppedBeforeSnapshot, s.symbol).toBe(want.dropped);
+  expectSameBook(sb, want);
+}
+
+/**
  * A report equal to an independent rebuild of a book whose updates name existing levels (BitMEX
  * ids, Deribit actions): live from one snapshot, every message applied, every level reference
  * matched (`refs`), the same number of levels and the same best prices and sizes.
