@@ -19,6 +19,7 @@
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 import type { BookSide } from '../../book/orderBook.ts';
 import type { ReplayProtocol, ReplayTopic } from '../../replay/replayProtocol.ts';
+import { deribitInstrumentsAnswer } from './deribitInstruments.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 
 const NOTIFICATION_RE = /^\{"jsonrpc":"2\.0","method":"subscription","params":\{"channel":"([a-z_]+)\.([^".]+)\.[^"]+"/;
@@ -46,6 +47,8 @@ function rpcError(id: unknown, code: number, message: string): string {
 export function deribitReplay(): ReplayProtocol {
   return {
     venue: 'deribit',
+    // public/get_instruments with the recorded instruments ("symbols": "all" against a replay).
+    instruments: deribitInstrumentsAnswer,
     // Subscribe requests cost 3000 of a 30000-credit pool: ten in a burst, then about three a second.
     clientFramesPerSecond: 10,
     topicOf(raw: string): ReplayTopic | undefined {

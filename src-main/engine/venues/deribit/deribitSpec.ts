@@ -23,6 +23,7 @@ import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '..
 import { chunk } from '../venue.ts';
 import { connectionUrl, hostIn } from '../venueUrl.ts';
 import { DERIBIT_HEARTBEAT_S, DeribitSession } from './deribitSession.ts';
+import { DERIBIT_REST_URL, listDeribitSymbols } from './deribitInstruments.ts';
 
 export const DERIBIT_WS_URL = 'wss://www.deribit.com/ws/api/v2';
 
@@ -98,4 +99,6 @@ export const deribit: VenueSpec = {
     return new DeribitSession(ctx, plan);
   },
   recognizes: (url) => hostIn(url, HOSTS, '/ws'),
+  // "symbols": "all": active futures, perpetuals, options and spot pairs (deribitInstruments.ts).
+  listSymbols: (restBaseUrl) => listDeribitSymbols(restBaseUrl ?? DERIBIT_REST_URL),
 };
