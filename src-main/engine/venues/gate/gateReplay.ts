@@ -26,6 +26,7 @@ import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { gate } from './gateSpec.ts';
 import { gateVenueSymbol, parseGateSymbol } from './gateSymbol.ts';
 import type { GateMarket } from './gateSymbol.ts';
+import { gateInstrumentsAnswer } from './gateInstruments.ts';
 
 const MAX_LIMIT = 100;
 
@@ -105,6 +106,8 @@ export function gateReplay(): ReplayProtocol {
 
   return {
     venue: 'gate',
+    // The spot pairs and USDT contracts lists with the recorded symbols ("symbols": "all" against a replay).
+    instruments: gateInstrumentsAnswer,
     // No client message limit is documented in the sources read (gateSpec.ts throttles itself to
     // 10/s as a courtesy), so the replay enforces none.
     topicOf(raw: string): ReplayTopic | undefined {

@@ -19,6 +19,7 @@ import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '..
 import { chunk } from '../venue.ts';
 import { GATE_SNAPSHOT_DEPTH, GateSession } from './gateSession.ts';
 import { gateVenueSymbol, parseGateSymbol } from './gateSymbol.ts';
+import { listGateSymbols } from './gateInstruments.ts';
 
 export const GATE_SPOT_WS_URL = 'wss://api.gateio.ws/ws/v4/';
 const GATE_SPOT_WS_BASE = 'wss://api.gateio.ws';
@@ -135,4 +136,8 @@ export const gate: VenueSpec = {
   },
   recognizes,
   snapshotSymbol,
+  // "symbols": "all": tradable spot pairs and USDT perpetuals, within the REST budget above (gateInstruments.ts).
+  listSymbols(restBaseUrl) {
+    return listGateSymbols(restBaseUrl ?? GATE_REST_BASE, gate.rest!);
+  },
 };
