@@ -21,6 +21,7 @@ import type { ClientFrameResult, ReplayProtocol, ReplayTopic, RestAnswer, Snapsh
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { KUCOIN_PING_INTERVAL_MS } from './kucoinSession.ts';
 import { kucoin } from './kucoinSpec.ts';
+import { kucoinInstrumentsAnswer } from './kucoinInstruments.ts';
 
 /** Topic prefix -> channel family. */
 const FAMILIES: Record<string, string> = {
@@ -80,6 +81,8 @@ export function kucoinReplay(): ReplayProtocol {
 
   return {
     venue: 'kucoin',
+    // /api/v2/symbols with the recorded symbols ("symbols": "all" against a replay).
+    instruments: kucoinInstrumentsAnswer,
     clientFramesPerSecond: kucoin.limits.controlMessagesPerSecond,
     topicOf(raw: string): ReplayTopic | undefined {
       let m: { type?: string; topic?: string; subject?: string; data?: { symbol?: unknown } };

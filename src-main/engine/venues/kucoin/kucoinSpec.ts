@@ -21,6 +21,7 @@ import type { ConnectionPlan, ResolveContext, ResolvedConnection, SessionContext
 import { chunk } from '../venue.ts';
 import { KUCOIN_PING_INTERVAL_MS, KUCOIN_SNAPSHOT_DEPTH, KucoinSession } from './kucoinSession.ts';
 import { fetchKucoinBullet } from './kucoinBullet.ts';
+import { listKucoinSymbols } from './kucoinInstruments.ts';
 
 /** Where bullet-public pointed in 2021-2026 (the live URL always comes from bullet-public). */
 export const KUCOIN_WS_URL = 'wss://ws-api-spot.kucoin.com/';
@@ -116,4 +117,8 @@ export const kucoin: VenueSpec = {
   resolveConnection,
   recognizes,
   snapshotSymbol,
+  // "symbols": "all": trading symbols of /api/v2/symbols, within the Public pool above (kucoinInstruments.ts).
+  listSymbols(restBaseUrl) {
+    return listKucoinSymbols(restBaseUrl ?? KUCOIN_REST_BASE, kucoin.rest!);
+  },
 };
