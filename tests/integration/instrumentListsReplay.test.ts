@@ -35,6 +35,11 @@ const CASES: Case[] = [
   { venue: 'coinbase-exchange', rel: 'coinbase/cryptofeed_exchange_level2_2021-04-17.ndjson' },
   { venue: 'kraken', rel: 'kraken/cryptofeed_v1_book1000_XBTUSD+9pairs_2021-04-05_120s.ndjson' },
   { venue: 'kraken-futures', rel: 'kraken/cryptofeed_futures_v1_book_2021-07-22.ndjson' },
+  { venue: 'deribit', rel: 'deribit/cryptofeed_book_raw_2021-04-17.ndjson' },
+  { venue: 'deribit', rel: 'deribit/cryptofeed_book_raw_options_2021-04-05_120s.ndjson' },
+  { venue: 'gate', rel: 'gate/cryptofeed_spot_order_book_update_2021-04-22.ndjson' },
+  { venue: 'gate', rel: 'gate/cryptofeed_futures_order_book_update_2023-05-24.ndjson' },
+  { venue: 'kucoin', rel: 'kucoin/cryptofeed_level2_2021-04-25.ndjson' },
 ];
 
 const plans: ReplayPlan[] = [];
