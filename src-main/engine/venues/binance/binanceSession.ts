@@ -22,7 +22,7 @@
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { parseScaled } from '../../../../src-shared/model/decimal.ts';
 import { scanString, scanUint, valueIndex } from '../../../../src-shared/model/jsonScan.ts';
-import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import type { SessionContext, VenueSession } from '../venue.ts';
 import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade } from '../tradeOut.ts';
 import { setLevels } from '../setLevels.ts';
@@ -77,13 +77,12 @@ export function binanceStreams(market: BinanceMarket, venueSymbol: string): stri
 export class BinanceSession implements VenueSession {
   private readonly ctx: SessionContext;
   private readonly market: BinanceMarket;
-  private readonly plan: ConnectionPlan;
   private readonly states = new Map<string, SymbolState>();
   private nextId = 1;
 
-  constructor(ctx: SessionContext, plan: ConnectionPlan, market: BinanceMarket) {
+  /** The connection's streams are in its URL (combined stream): the session needs no plan. */
+  constructor(ctx: SessionContext, market: BinanceMarket) {
     this.ctx = ctx;
-    this.plan = plan;
     this.market = market;
   }
 
@@ -281,10 +280,6 @@ export class BinanceSession implements VenueSession {
       st.tops.clear();
       st.pendingTickers.clear();
     }
-  }
-
-  get connection(): ConnectionPlan {
-    return this.plan;
   }
 
   /** After a diff with final id `u` was applied: remember the top and settle a waiting ticker. */

@@ -176,8 +176,8 @@ function makeSpec(key: BinanceMarket | 'us'): VenueSpec {
         venueSymbols: syms,
       }));
     },
-    createSession(ctx: SessionContext, plan: ConnectionPlan): VenueSession {
-      return new BinanceSession(ctx, plan, market);
+    createSession(ctx: SessionContext): VenueSession {
+      return new BinanceSession(ctx, market);
     },
     recognizes: (url) => urlMatches(url, m.hosts),
     // "symbols": "all": exchangeInfo, within the same documented IP weight limit (binanceInstruments.ts).

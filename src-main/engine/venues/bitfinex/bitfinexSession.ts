@@ -75,10 +75,6 @@ export class BitfinexSession implements VenueSession {
     this.plan = plan;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   /** Last connection-wide sequence number seen (-1 before the first). */
   get sequence(): number {
     return this.lastSeq;

@@ -121,10 +121,6 @@ export class BitgetSession implements VenueSession {
     this.dialect = /\/(spot|mix)\/v1\//.test(plan.url) ? 'v1' : 'v2';
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     if (this.plan.venueSymbols.length === 0) return;
     const args = this.plan.venueSymbols.flatMap((s) => {

@@ -57,10 +57,6 @@ export class BithumbSession implements VenueSession {
     this.v1 = new UpbitSession(ctx, plan);
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     const symbols = this.plan.venueSymbols;
     if (symbols.length === 0) return;

@@ -79,10 +79,6 @@ export class BitmexSession implements VenueSession {
     this.plan = plan;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     const symbols = this.plan.venueSymbols;
     if (symbols.length === 0) return;

@@ -91,10 +91,6 @@ export class BybitLegacySession implements VenueSession {
     this.plan = plan;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     const args = this.plan.venueSymbols.flatMap((s) => [`orderBookL2_25.${s}`, `trade.${s}`]);
     if (args.length > 0) this.ctx.send(JSON.stringify({ op: 'subscribe', args }));

@@ -121,10 +121,6 @@ export class BybitSession implements VenueSession {
     this.depth = depth;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     for (const s of this.plan.venueSymbols) this.topicState(s, this.depth).awaitingSnapshot = true;
     this.subscribe(this.plan.venueSymbols.flatMap((s) => bybitTopics(s, this.depth)));

@@ -55,10 +55,6 @@ export class CoinbaseExchangeSession implements VenueSession {
     this.plan = plan;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     const products = this.plan.venueSymbols;
     for (const p of products) this.awaiting.add(p);

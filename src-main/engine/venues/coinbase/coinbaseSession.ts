@@ -129,10 +129,6 @@ export class CoinbaseSession implements VenueSession {
     }
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     const products = this.plan.venueSymbols;
     for (const p of products) this.awaiting.add(p);

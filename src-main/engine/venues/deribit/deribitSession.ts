@@ -74,10 +74,6 @@ export class DeribitSession implements VenueSession {
     this.interval = interval;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     this.request('public/set_heartbeat', { interval: DERIBIT_HEARTBEAT_S });
     const instruments = this.plan.venueSymbols;

@@ -94,10 +94,6 @@ export class GateSession implements VenueSession {
     this.keepalive = { intervalMs: 10_000, frame: () => JSON.stringify({ time: Math.floor(Date.now() / 1000), channel }) };
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     if (this.plan.venueSymbols.length === 0) return;
     const time = Math.floor(Date.now() / 1000);

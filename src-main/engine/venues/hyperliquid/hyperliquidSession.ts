@@ -54,10 +54,6 @@ export class HyperliquidSession implements VenueSession {
     this.plan = plan;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     for (const coin of this.plan.venueSymbols) for (const f of hyperliquidSubscribeFrames(coin)) this.ctx.send(f);
   }

@@ -64,10 +64,6 @@ export class KrakenFuturesSession implements VenueSession {
     this.plan = plan;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     const product_ids = this.plan.venueSymbols;
     this.ctx.send(HEARTBEAT_SUBSCRIBE);

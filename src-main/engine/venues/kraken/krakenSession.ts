@@ -117,10 +117,6 @@ export class KrakenSession implements VenueSession {
     this.depth = depth;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     const pair = this.plan.venueSymbols;
     if (pair.length === 0) return;

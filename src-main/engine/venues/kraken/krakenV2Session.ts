@@ -88,7 +88,6 @@ function digitsOf(text: string): number {
 
 export class KrakenV2Session implements VenueSession {
   private readonly ctx: SessionContext;
-  private readonly plan: ConnectionPlan;
   private readonly depth: number;
   /** Per book (configured name). */
   private readonly pairs = new Map<string, PairState>();
@@ -103,7 +102,6 @@ export class KrakenV2Session implements VenueSession {
 
   constructor(ctx: SessionContext, plan: ConnectionPlan, depth = KRAKEN_V2_DEFAULT_DEPTH) {
     this.ctx = ctx;
-    this.plan = plan;
     this.depth = depth;
     for (const s of plan.venueSymbols) {
       const wire = krakenWireSymbol(s, 'v2');
@@ -120,10 +118,6 @@ export class KrakenV2Session implements VenueSession {
   /** The book name of a v2 symbol read from the wire (itself when no book of this connection has it). */
   private bookName(wire: string): string {
     return this.bookOf.get(wire) ?? wire;
-  }
-
-  get connection(): ConnectionPlan {
-    return this.plan;
   }
 
   /** Checksum decimals of a pair and where they came from (diagnostics, tests). */

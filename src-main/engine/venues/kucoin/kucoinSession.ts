@@ -106,10 +106,6 @@ export class KucoinSession implements VenueSession {
     this.keepalive = { intervalMs: pingIntervalMs, frame: () => JSON.stringify({ id: String(this.nextId++), type: 'ping' }) };
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     if (this.plan.venueSymbols.length === 0) return;
     // One topic carries up to 100 symbols (the plan shards below that).

@@ -115,10 +115,6 @@ export class OkxSession implements VenueSession {
     this.channel = channel;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     if (this.plan.venueSymbols.length === 0) return;
     // One op for every channel of the connection: OKX counts 480 subscribe ops per hour per

@@ -123,10 +123,6 @@ export class UpbitSession implements VenueSession {
     this.plan = plan;
   }
 
-  get connection(): ConnectionPlan {
-    return this.plan;
-  }
-
   onOpen(): void {
     if (this.plan.venueSymbols.length > 0) this.ctx.send(upbitSubscribeFrame(this.plan.id, this.plan.venueSymbols));
   }
