@@ -24,6 +24,7 @@
 import type { ClientFrameResult, ReplayProtocol, ReplayTopic } from '../../replay/replayProtocol.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { bitfinexNumberText } from './bitfinexChecksum.ts';
+import { bitfinexInstrumentsAnswer } from './bitfinexInstruments.ts';
 
 interface Channel {
   symbol: string;
@@ -42,6 +43,8 @@ export function bitfinexReplay(): ReplayProtocol {
 
   return {
     venue: 'bitfinex',
+    // The configs pair lists with the recorded pairs ("symbols": "all" against a replay).
+    instruments: bitfinexInstrumentsAnswer,
     topicOf(raw: string): ReplayTopic | undefined {
       if (raw.startsWith('[')) {
         const chan = /^\[(\d+),/.exec(raw)?.[1];

@@ -18,6 +18,7 @@ import type { Instrument } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../venue.ts';
 import { chunk } from '../venue.ts';
 import { BITFINEX_BOOK_LEN, BitfinexSession } from './bitfinexSession.ts';
+import { BITFINEX_REST_URL, listBitfinexSymbols } from './bitfinexInstruments.ts';
 
 export const BITFINEX_WS_URL = 'wss://api-pub.bitfinex.com/ws/2';
 
@@ -94,4 +95,6 @@ export const bitfinex: VenueSpec = {
     return new BitfinexSession(ctx, plan);
   },
   recognizes,
+  // "symbols": "all": the exchange and derivative pair lists of the configs endpoint (bitfinexInstruments.ts).
+  listSymbols: (restBaseUrl) => listBitfinexSymbols(restBaseUrl ?? BITFINEX_REST_URL),
 };

@@ -21,6 +21,7 @@ import { bitgetBookChecksum } from './bitgetChecksum.ts';
 import { bitgetLevelTextOf } from './bitgetSession.ts';
 import { bitgetVenueSymbol, splitBitgetSymbol } from './bitgetSymbol.ts';
 import type { BitgetDialect } from './bitgetSymbol.ts';
+import { bitgetInstrumentsAnswer } from './bitgetInstruments.ts';
 
 /** Bitget's documented per-connection message limit ("ping" included). */
 const MESSAGES_PER_SECOND = 10;
@@ -46,6 +47,8 @@ function echoArg(a: Arg): Record<string, unknown> {
 export function bitgetReplay(dialect: BitgetDialect = 'v1'): ReplayProtocol {
   return {
     venue: 'bitget',
+    // The v2 symbol and contract lists with the recorded symbols ("symbols": "all" against a replay).
+    instruments: bitgetInstrumentsAnswer,
     clientFramesPerSecond: MESSAGES_PER_SECOND,
     topicOf(raw: string): ReplayTopic | undefined {
       if (!raw.startsWith('{')) return undefined;

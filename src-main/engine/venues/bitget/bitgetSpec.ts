@@ -20,6 +20,7 @@ import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '..
 import { chunk } from '../venue.ts';
 import { BitgetSession } from './bitgetSession.ts';
 import { splitBitgetSymbol } from './bitgetSymbol.ts';
+import { BITGET_REST_URL, listBitgetSymbols } from './bitgetInstruments.ts';
 
 export const BITGET_WS_URL = 'wss://ws.bitget.com/v2/ws/public';
 
@@ -93,4 +94,6 @@ export const bitget: VenueSpec = {
     return new BitgetSession(ctx, plan);
   },
   recognizes,
+  // "symbols": "all": online spot symbols and normal contracts of every futures product type (bitgetInstruments.ts).
+  listSymbols: (restBaseUrl) => listBitgetSymbols(restBaseUrl ?? BITGET_REST_URL),
 };

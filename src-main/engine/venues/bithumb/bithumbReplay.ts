@@ -14,6 +14,7 @@
  */
 import type { ReplayProtocol, ReplayTopic } from '../../replay/replayProtocol.ts';
 import { upbitRequest, upbitTopicOf } from '../upbit/upbitReplay.ts';
+import { marketAllAnswer } from '../upbit/upbitInstruments.ts';
 
 const LEGACY_RE = /^\{"type":"([a-z]+)","content":\{.*?"symbol":"([^"]+)"/;
 
@@ -23,6 +24,8 @@ const FILTER_BAD = '{"status":"5100","resmsg":"Invalid Filter Syntax"}';
 export function bithumbReplay(): ReplayProtocol {
   return {
     venue: 'bithumb',
+    // /v1/market/all with the recorded v1 markets ("symbols": "all" against a replay).
+    instruments: marketAllAnswer,
     topicOf(raw: string): ReplayTopic | undefined {
       const legacy = LEGACY_RE.exec(raw);
       if (legacy) return { symbol: legacy[2]!, channel: legacy[1]! };

@@ -20,6 +20,7 @@ import { connectionUrl, hostIn } from '../venueUrl.ts';
 import { quoteBaseInstrument } from '../upbit/upbitSpec.ts';
 import { UPBIT_DEFAULT_UNITS } from '../upbit/upbitSession.ts';
 import { BithumbSession } from './bithumbSession.ts';
+import { BITHUMB_REST_URL, listMarketAllSymbols } from '../upbit/upbitInstruments.ts';
 
 export const BITHUMB_WS_URL = 'wss://ws-api.bithumb.com/websocket/v1';
 export const BITHUMB_LEGACY_WS_URL = 'wss://pubwss.bithumb.com/pub/ws';
@@ -67,4 +68,6 @@ export const bithumb: VenueSpec = {
     return new BithumbSession(ctx, plan);
   },
   recognizes: (url) => hostIn(url, HOSTS),
+  // "symbols": "all": every market of /v1/market/all, the v1 codes the live feed subscribes (upbit/upbitInstruments.ts).
+  listSymbols: (restBaseUrl) => listMarketAllSymbols('bithumb', restBaseUrl ?? BITHUMB_REST_URL),
 };

@@ -17,6 +17,7 @@ import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 import type { ReplayProtocol, ReplayTopic } from '../../replay/replayProtocol.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { BITMEX_BOOK_TABLE, bitmexIdTable } from './bitmexSession.ts';
+import { bitmexInstrumentsAnswer } from './bitmexInstruments.ts';
 
 /** "orderBookL2:XBTUSD" -> topic ("instrument" alone, without a symbol, is not served). */
 function argTopic(arg: string): ReplayTopic | undefined {
@@ -30,6 +31,8 @@ const PARTIAL_HEAD =
 export function bitmexReplay(): ReplayProtocol {
   return {
     venue: 'bitmex',
+    // instrument/active with the recorded symbols ("symbols": "all" against a replay).
+    instruments: bitmexInstrumentsAnswer,
     topicOf(raw: string): ReplayTopic | undefined {
       if (!raw.startsWith('{"table":')) return undefined;
       let m: { table?: unknown; filter?: { symbol?: unknown }; data?: { symbol?: unknown }[] };

@@ -27,6 +27,7 @@ import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '..
 import { chunk } from '../venue.ts';
 import { connectionUrl, hostIn } from '../venueUrl.ts';
 import { BitmexSession } from './bitmexSession.ts';
+import { BITMEX_REST_URL, listBitmexSymbols } from './bitmexInstruments.ts';
 
 export const BITMEX_WS_URL = 'wss://ws.bitmex.com/realtime';
 
@@ -124,4 +125,6 @@ export const bitmex: VenueSpec = {
     return new BitmexSession(ctx, plan);
   },
   recognizes: (url) => hostIn(url, HOSTS, '/realtime'),
+  // "symbols": "all": Open instruments of instrument/active, indices left out (bitmexInstruments.ts).
+  listSymbols: (restBaseUrl) => listBitmexSymbols(restBaseUrl ?? BITMEX_REST_URL),
 };

@@ -12,12 +12,15 @@
  * half second in the recording), and a synthesized one would have to invent the `n` order counts.
  */
 import type { ReplayProtocol, ReplayTopic } from '../../replay/replayProtocol.ts';
+import { hyperliquidInstrumentsAnswer } from './hyperliquidInstruments.ts';
 
 const HEAD_RE = /^\{"channel":"([A-Za-z0-9]+)","data":\[?\{"coin":"([^"]+)"/;
 
 export function hyperliquidReplay(): ReplayProtocol {
   return {
     venue: 'hyperliquid',
+    // POST /info {"type":"meta"} with the recorded coins ("symbols": "all" against a replay).
+    instruments: hyperliquidInstrumentsAnswer,
     topicOf(raw: string): ReplayTopic | undefined {
       const m = HEAD_RE.exec(raw);
       return m ? { symbol: m[2]!, channel: m[1]! } : undefined;

@@ -17,6 +17,7 @@ import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '..
 import { chunk } from '../venue.ts';
 import { connectionUrl, hostIn } from '../venueUrl.ts';
 import { HYPERLIQUID_BOOK_DEPTH, HyperliquidSession } from './hyperliquidSession.ts';
+import { HYPERLIQUID_REST_URL, listHyperliquidSymbols } from './hyperliquidInstruments.ts';
 
 export const HYPERLIQUID_WS_URL = 'wss://api.hyperliquid.xyz/ws';
 
@@ -71,4 +72,6 @@ export const hyperliquid: VenueSpec = {
     return new HyperliquidSession(ctx, plan);
   },
   recognizes: (url) => hostIn(url, HOSTS, '/ws'),
+  // "symbols": "all": the perpetuals universe of POST /info {"type":"meta"}, delisted coins left out (hyperliquidInstruments.ts).
+  listSymbols: (restBaseUrl) => listHyperliquidSymbols(restBaseUrl ?? HYPERLIQUID_REST_URL),
 };

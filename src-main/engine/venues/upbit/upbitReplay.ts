@@ -15,6 +15,7 @@
  * gives it, as on the venue.
  */
 import type { ReplayProtocol, ReplayTopic } from '../../replay/replayProtocol.ts';
+import { marketAllAnswer } from './upbitInstruments.ts';
 import type { VenueId } from '../../../../src-shared/model/market.ts';
 
 const HEAD_RE = /^\{"(?:ty|type)":"([a-z]+)","(?:cd|code)":"([^"]+)"/;
@@ -53,6 +54,8 @@ export function upbitRequest(raw: string): { topics: ReplayTopic[] } | { error: 
 export function upbitReplay(venue: VenueId = 'upbit'): ReplayProtocol {
   return {
     venue,
+    // /v1/market/all with the recorded markets ("symbols": "all" against a replay).
+    instruments: marketAllAnswer,
     topicOf: upbitTopicOf,
     isBookChannel: (channel) => channel === 'orderbook',
     connect(url: URL) {

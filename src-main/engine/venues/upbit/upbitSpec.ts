@@ -16,6 +16,7 @@ import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '..
 import { chunk } from '../venue.ts';
 import { connectionUrl, hostIn } from '../venueUrl.ts';
 import { UPBIT_DEFAULT_UNITS, UpbitSession } from './upbitSession.ts';
+import { listMarketAllSymbols, UPBIT_REST_URL } from './upbitInstruments.ts';
 
 export const UPBIT_WS_URL = 'wss://api.upbit.com/websocket/v1';
 
@@ -68,4 +69,6 @@ export const upbit: VenueSpec = {
     return new UpbitSession(ctx, plan);
   },
   recognizes: (url) => hostIn(url, HOSTS, '/websocket'),
+  // "symbols": "all": every market of /v1/market/all (upbitInstruments.ts).
+  listSymbols: (restBaseUrl) => listMarketAllSymbols('upbit', restBaseUrl ?? UPBIT_REST_URL),
 };
