@@ -259,9 +259,7 @@ export class BinanceSession implements VenueSession {
     const { lastUpdateId, bids, asks } = snap;
     const depth = Math.max(bids.length, asks.length);
     st.tops.clear();
-    st.aligned.onSnapshot((b) => {
-      return setLevels(b, bids, asks) < 0 ? -1 : lastUpdateId;
-    }, depth);
+    st.aligned.onSnapshot((b) => (setLevels(b, bids, asks) < 0 ? -1 : lastUpdateId), depth);
   }
 
   resync(venueSymbol: string, _cause: AnomalyKind): void {

@@ -215,9 +215,7 @@ export class GateSession implements VenueSession {
       aligned.snapshotFailed();
       return;
     }
-    aligned.onSnapshot((b) => {
-      return setLevels(b, bids, asks) < 0 ? -1 : id;
-    }, GATE_SNAPSHOT_DEPTH);
+    aligned.onSnapshot((b) => (setLevels(b, bids, asks) < 0 ? -1 : id), GATE_SNAPSHOT_DEPTH);
   }
 
   resync(venueSymbol: string, cause: AnomalyKind): void {

@@ -219,9 +219,7 @@ export class KucoinSession implements VenueSession {
     }
     const bids = d.bids;
     const asks = d.asks;
-    aligned.onSnapshot((b) => {
-      return setLevels(b, bids, asks) < 0 ? -1 : seq;
-    }, KUCOIN_SNAPSHOT_DEPTH);
+    aligned.onSnapshot((b) => (setLevels(b, bids, asks) < 0 ? -1 : seq), KUCOIN_SNAPSHOT_DEPTH);
   }
 
   resync(venueSymbol: string, cause: AnomalyKind): void {
