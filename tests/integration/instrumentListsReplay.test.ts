@@ -40,6 +40,13 @@ const CASES: Case[] = [
   { venue: 'gate', rel: 'gate/cryptofeed_spot_order_book_update_2021-04-22.ndjson' },
   { venue: 'gate', rel: 'gate/cryptofeed_futures_order_book_update_2023-05-24.ndjson' },
   { venue: 'kucoin', rel: 'kucoin/cryptofeed_level2_2021-04-25.ndjson' },
+  { venue: 'bitget', rel: 'bitget/cryptofeed_v1_books_spot+mix_2022-04-07.ndjson' },
+  { venue: 'bitfinex', rel: 'bitfinex/cryptofeed_ws2_2021-04-17.ndjson' },
+  { venue: 'bitfinex', rel: 'bitfinex/cryptofeed_ws2_book_P0_len100_seqall_2021-04-05_120s.ndjson' },
+  { venue: 'bitmex', rel: 'bitmex/cryptofeed_orderBookL2_2021-04-05_120s.ndjson' },
+  { venue: 'bitmex', rel: 'bitmex/cryptofeed_orderBookL2_2021-07-22.ndjson' },
+  { venue: 'upbit', rel: 'upbit/cryptofeed_orderbook+trade_2021-04-17.ndjson' },
+  { venue: 'hyperliquid', rel: 'hyperliquid/BTC_l2Book_trades_2025-01-26.hftbacktest.ndjson' },
 ];
 
 const plans: ReplayPlan[] = [];
