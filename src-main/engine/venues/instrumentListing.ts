@@ -124,7 +124,7 @@ export class ListingClient {
         onDone: (o) => {
           clearTimeout(timer);
           if (o.kind === 'cancelled') {
-            resolve({ ok: false, error: `${where}: no answer within ${Math.round((this.opts.deadlineMs ?? DEFAULT_DEADLINE_MS) / 1000)} s (${o.reason}; the venue kept failing or refusing)` });
+            resolve({ ok: false, error: `${where}: no answer within ${(this.opts.deadlineMs ?? DEFAULT_DEADLINE_MS) / 1000} s (${o.reason}; the venue kept failing or refusing)` });
           } else if (o.status < 200 || o.status >= 300) {
             resolve({ ok: false, error: `${where}: HTTP ${o.status} ${quote(o.body)}` });
           } else {
