@@ -61,10 +61,18 @@ export interface IncidentRecord {
 
 /** Frames in [head, frames.length) are live; the dead head is compacted away in chunks. */
 interface Ring {
+  key: string;
+  venue: string;
+  conn: string;
   frames: FrameRecord[];
   head: number;
   bytes: number;
+  /** Frames pushed since the last trim by age. */
+  sinceTrim: number;
 }
+
+/** Age trimming runs every this many frames (count and byte bounds are checked on every frame). */
+const TRIM_EVERY = 64;
 
 interface OpenCapture {
   id: string;
@@ -90,10 +98,13 @@ export class IncidentRecorder implements FrameTap {
   lastError: string | null = null;
   /** Capture folders deleted to keep the newest `maxIncidents`. */
   pruned = 0;
+  private last: Ring | undefined;
+  private readonly beforeNs: bigint;
 
   constructor(cfg: IncidentConfig) {
     const afterMs = cfg.afterMs ?? 10_000;
     this.cfg = { beforeMs: 10_000, afterMs, maxFrames: 50_000, maxBytes: 32 * 2 ** 20, maxIncidents: 200, maxCaptureMs: 6 * afterMs, now: Date.now, ...cfg };
+    this.beforeNs = BigInt(this.cfg.beforeMs) * 1_000_000n;
   }
 
   get dir(): string {
@@ -112,18 +123,38 @@ export class IncidentRecorder implements FrameTap {
     return `${venue}|${conn}`;
   }
 
+  /**
+   * Hot path (every frame of every connection): no string building and no BigInt arithmetic per
+   * frame. The ring of the previous frame is reused while frames come from the same connection,
+   * the age bound (BigInt receive times) is applied every TRIM_EVERY frames, so a ring holds at
+   * most that many frames beyond its window (captures cut the window exactly).
+   */
   frame(f: FrameRecord): void {
-    const k = this.key(f.venue, f.conn);
-    let ring = this.rings.get(k);
-    if (ring === undefined) {
-      ring = { frames: [], head: 0, bytes: 0 };
-      this.rings.set(k, ring);
+    let ring = this.last;
+    if (ring === undefined || ring.conn !== f.conn || ring.venue !== f.venue) {
+      const k = this.key(f.venue, f.conn);
+      ring = this.rings.get(k);
+      if (ring === undefined) {
+        ring = { key: k, venue: f.venue, conn: f.conn, frames: [], head: 0, bytes: 0, sinceTrim: 0 };
+        this.rings.set(k, ring);
+      }
+      this.last = ring;
     }
     const frames = ring.frames;
     frames.push(f);
     ring.bytes += f.raw.length;
-    // Trim by count, bytes and age (age against the newest frame's receive time).
-    const oldestNs = f.recvTsNs - BigInt(this.cfg.beforeMs) * 1_000_000n;
+    if (++ring.sinceTrim >= TRIM_EVERY || frames.length - ring.head > this.cfg.maxFrames || ring.bytes > this.cfg.maxBytes) this.trim(ring, f.recvTsNs);
+    if (this.open.size > 0) {
+      const cap = this.open.get(ring.key);
+      if (cap !== undefined) cap.frames.push(f);
+    }
+  }
+
+  /** Trim by count, bytes and age (age against the newest frame's receive time). */
+  private trim(ring: Ring, newestNs: bigint): void {
+    ring.sinceTrim = 0;
+    const frames = ring.frames;
+    const oldestNs = newestNs - this.beforeNs;
     while (ring.head < frames.length - 1 && (frames.length - ring.head > this.cfg.maxFrames || ring.bytes > this.cfg.maxBytes || frames[ring.head]!.recvTsNs < oldestNs)) {
       ring.bytes -= frames[ring.head]!.raw.length;
       ring.head++;
@@ -133,8 +164,6 @@ export class IncidentRecorder implements FrameTap {
       frames.splice(0, ring.head);
       ring.head = 0;
     }
-    const cap = this.open.get(k);
-    if (cap !== undefined) cap.frames.push(f);
   }
 
   /** Trigger an incident. Returns the capture id (shared when a capture is already open). */
