@@ -11,7 +11,8 @@ import { PROTOCOL_VERSION } from '../../src-shared/contracts/engineApi.ts';
 import { Peer } from '../../src-shared/contracts/rpc.ts';
 import type { Port } from '../../src-shared/contracts/rpc.ts';
 import { buildId } from '../hosts/buildInfo.ts';
-import { effectiveConfig, loadConfig, redactConfig, resolveDataDir } from '../hosts/config.ts';
+import { dataPaths, effectiveConfig, loadConfig, redactConfig, resolveDataDir } from '../hosts/config.ts';
+import { DiagnosticsService, MetricsHistory, supervisorEngine } from '../hosts/diagnosticsHost.ts';
 import { planProcesses } from '../hosts/processPlan.ts';
 import { Supervisor } from '../hosts/supervisor.ts';
 import type { ProcessLauncher } from '../hosts/supervisor.ts';
@@ -73,6 +74,8 @@ export async function runApp(paths: AppPaths, launcher?: ProcessLauncher): Promi
   const cfg = effectiveConfig(loaded.config);
   const build = buildId();
   const plan = planProcesses(cfg, cfg.venues, resolveDataDir(cfg));
+  // The console's "Export diagnostics" (diagnosticsHost.ts): bundles go to <dataDir>/diagnostics.
+  let diagnostics: DiagnosticsService | null = null;
   const supervisor = new Supervisor({
     launcher: launcher ?? utilityLauncher({ feed: join(paths.mainDir, 'feed.js') }),
     processes: plan.processes,
@@ -80,6 +83,18 @@ export async function runApp(paths: AppPaths, launcher?: ProcessLauncher): Promi
     build,
     mode: 'live',
     config: () => ({ config: redactConfig(loaded.config), source: loaded.source }),
+    diagnostics: (p) => diagnostics!.export(p),
+  });
+  const history = new MetricsHistory(() => supervisor.cachedStatus());
+  diagnostics = new DiagnosticsService({
+    engine: supervisorEngine(supervisor),
+    config: () => ({ config: redactConfig(loaded.config), source: loaded.source }),
+    build,
+    startedMs: Date.now(),
+    paths: dataPaths(cfg),
+    history,
+    maxBytes: cfg.diagnostics.maxMiB * 2 ** 20,
+    onProgress: (p) => supervisor.announce(p),
   });
 
   const connectView = (port: Port): Peer => {
@@ -109,8 +124,9 @@ export async function runApp(paths: AppPaths, launcher?: ProcessLauncher): Promi
     // Stop the feed processes in order (publisher end-of-session, sockets closed) before leaving.
     e.preventDefault();
     stopped = true;
+    history.stop();
     void supervisor.stop().finally(() => app.quit());
   });
-  void supervisor.start();
+  void supervisor.start().then(() => history.start());
   return { supervisor, window, connectView };
 }
