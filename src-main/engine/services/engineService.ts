@@ -288,8 +288,13 @@ export class EngineService {
     return rt.books.get(venueSymbol) ?? rt.books.get(rt.spec.instrument(venueSymbol).venueSymbol);
   }
 
+  /** Replay mode: exchange times come from a recording (latency is not measurable). */
+  private get replay(): boolean {
+    return this.opts.mode === 'replay';
+  }
+
   symbolStatus(sb: SymbolBook): SymbolStatus {
-    return symbolStatus(sb, this.processName, this.now());
+    return symbolStatus(sb, this.processName, this.now(), this.replay);
   }
 
   bookView(sb: SymbolBook, depth: number): BookView {
@@ -746,8 +751,10 @@ export class EngineService {
       connectionsOpen: open,
       messagesPerSec: rt.rate.messagesPerSec,
       bytesPerSec: rt.rate.bytesPerSec,
-      latencyP50Us: p50,
-      latencyP99Us: p99,
+      // In a replay the exchange times are the recording's: receive - exchange is the recording's
+      // age, not a latency. It is shown as the clock offset and latency stays empty.
+      latencyP50Us: this.replay ? null : p50,
+      latencyP99Us: this.replay ? null : p99,
       clockOffsetMs: p50 === null ? null : Math.round(p50 / 1000),
       reconnects,
       gaps,
@@ -790,7 +797,7 @@ export class EngineService {
     this.lastVenuesJson = venuesJson;
     const nowMs = this.now();
     const symbols: SymbolStatus[] = [];
-    for (const sb of this.statsDirty) if (this.bookVenue.has(sb)) symbols.push(symbolStatus(sb, this.processName, nowMs));
+    for (const sb of this.statsDirty) if (this.bookVenue.has(sb)) symbols.push(symbolStatus(sb, this.processName, nowMs, this.replay));
     this.statsDirty.clear();
     // The whole NBBO of this process every frame: the supervisor keeps each process's last one.
     const frame: StatsFrame = { symbols, venues, nbbo: computeNbbo([...this.books()].map(quoteOfBook), { nowMs }), tsMs: nowMs };

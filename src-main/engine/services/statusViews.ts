@@ -68,8 +68,11 @@ function percentileOrNull(sb: SymbolBook, p: number): number | null {
   return Number.isNaN(v) ? null : v;
 }
 
-/** One row of the symbols table. `nowMs` is the wall clock (epoch ms). */
-export function symbolStatus(sb: SymbolBook, processName: string, nowMs: number): SymbolStatus {
+/**
+ * One row of the symbols table. `nowMs` is the wall clock (epoch ms). `replay`: the exchange
+ * times are a recording's, so receive - exchange is the recording's age, not a latency (null).
+ */
+export function symbolStatus(sb: SymbolBook, processName: string, nowMs: number, replay = false): SymbolStatus {
   const b = sb.book;
   const ps = b.priceScale;
   const ss = b.sizeScale;
@@ -88,8 +91,8 @@ export function symbolStatus(sb: SymbolBook, processName: string, nowMs: number)
     seq: sb.seq,
     sequenceLag: sb.sequenceLag(),
     updateAgeMs: sb.lastUpdateRecvNs === 0n ? null : Math.max(0, nowMs - Number(sb.lastUpdateRecvNs / 1_000_000n)),
-    latencyP50Us: percentileOrNull(sb, 50),
-    latencyP99Us: percentileOrNull(sb, 99),
+    latencyP50Us: replay ? null : percentileOrNull(sb, 50),
+    latencyP99Us: replay ? null : percentileOrNull(sb, 99),
     bestBid: b.bids.count ? formatScaled(b.bids.bestPrice(), ps) : null,
     bestBidSize: b.bids.count ? formatScaled(b.bids.bestSize(), ss) : null,
     bestAsk: b.asks.count ? formatScaled(b.asks.bestPrice(), ps) : null,
