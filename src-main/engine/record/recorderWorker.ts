@@ -5,8 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecorderFiles } from './recorderFiles.ts';
 import type { RecorderFilesConfig } from './recorderFiles.ts';
-import { unpackFrames } from './rawRecorder.ts';
-import type { PackedFrames } from './rawRecorder.ts';
+import { unpackFrames } from './framePacking.ts';
+import type { PackedFrames } from './framePacking.ts';
 
 type In = { t: 'frames'; packed: PackedFrames; bytes: number } | { t: 'close' };
 
