@@ -18,12 +18,20 @@ export const UTILITY_ENTRIES: Record<string, string> = {
   feed: resolve(root, 'src-main/hosts/feed.entry.ts'),
 };
 
+/**
+ * Worker-thread entries, bundled beside the entry that starts them: the raw recorder looks for
+ * recorderWorker.js next to feed.js (rawRecorder.ts, workerUrl).
+ */
+export const WORKER_ENTRIES: Record<string, string> = {
+  recorderWorker: resolve(root, 'src-main/engine/record/recorderWorker.ts'),
+};
+
 export default defineConfig({
   main: {
     build: {
       outDir: resolve(root, 'out/main'),
       rollupOptions: {
-        input: { index: resolve(root, 'src-main/app/main.ts'), ...UTILITY_ENTRIES },
+        input: { index: resolve(root, 'src-main/app/main.ts'), ...UTILITY_ENTRIES, ...WORKER_ENTRIES },
       },
     },
   },
