@@ -16,7 +16,9 @@ export const SERVE_USAGE = `usage: depthdesk serve [--config FILE] [--replay <re
                        [--host H] [--port P] [--feeds N] [--no-multicast] [--no-build]
   Runs the console without Electron: feed processes, the console page, its WebSocket bridge and
   the HTTP API (GET /api/status, POST /api/resync, GET /api/book/{venue}/{symbol}?depth=N,
-  GET /api/events, GET /metrics). Prints the URL to open; it carries the access token.
+  GET /api/events, GET /api/diagnostics (a zip for support), GET /metrics). Prints the URL to
+  open; it carries the access token, and is kept in <dataDir>/run/serve.json (mode 0600) for
+  "depthdesk export-diagnostics".
   --config FILE    configuration file (docs/CONFIG.md); default: DEPTHDESK_CONFIG or the shipped defaults
   --replay ...     replay recordings (files or folders of .ndjson[.gz]) through local venue servers
                    instead of connecting to the venues; multicast publishing is on unless --no-multicast
