@@ -412,6 +412,9 @@ export class VenueServer {
   private finish(): void {
     this.done = true;
     this.resolveEnded();
+    // Nothing more will be replayed: a snapshot the recording cannot give (its reference never
+    // became exact, e.g. a recording with a real gap) is refused now instead of held forever.
+    this.answerPending();
     if (this.opts.atEnd === 'close') {
       for (const c of this.clientsById.values()) if (c.open) c.ws.close(1000, 'replay finished');
     }
@@ -667,11 +670,19 @@ export class VenueServer {
 
   private trySnapshot(p: PendingRest): boolean {
     const ref = this.refs.get(p.symbol);
-    if (ref === undefined || ref.state !== 'live') return false;
+    if (ref === undefined || ref.state !== 'live') {
+      if (this.done) this.refuse(p);
+      return this.done;
+    }
     const now = Date.now();
     this.restLog.push({ atMs: now, symbol: p.symbol, limit: p.limit, status: 200, seq: ref.seq, waitedMs: now - p.sinceMs });
     this.answer(p.res, { status: 200, body: this.protocol.rest!.snapshotBody(ref, p.limit), headers: { 'content-type': 'application/json;charset=UTF-8' } });
     return true;
+  }
+
+  private refuse(p: PendingRest): void {
+    this.restLog.push({ atMs: Date.now(), symbol: p.symbol, limit: p.limit, status: 503, seq: -1, waitedMs: Date.now() - p.sinceMs });
+    this.answer(p.res, { status: 503, body: JSON.stringify({ msg: `replay finished: the recording holds no exact book of ${p.symbol} to snapshot` }) });
   }
 
   private answerPending(): void {
