@@ -193,7 +193,10 @@ export class IncidentRecorder implements FrameTap {
       const fromNs = (lastNs < nowNs ? lastNs : nowNs) - BigInt(this.cfg.beforeMs) * 1_000_000n;
       const window = ring ? ring.frames.slice(ring.head).filter((f) => f.recvTsNs >= fromNs) : [];
       const stamp = new Date(ev.tsMs).toISOString().replace(/[:.]/g, '-');
-      const capId = `${stamp}-${ev.venue}-${(ev.symbol ?? 'all').replace(/[^A-Za-z0-9_-]/g, '_')}-${ev.kind}-${++this.seq}`;
+      let capId = `${stamp}-${ev.venue}-${(ev.symbol ?? 'all').replace(/[^A-Za-z0-9_-]/g, '_')}-${ev.kind}-${++this.seq}`;
+      // A restarted process counts from 1 again, and several processes share the folder: never
+      // write over a capture that is already there.
+      for (let n = 2; existsSync(join(this.cfg.dir, capId)) || [...this.open.values()].some((c) => c.id === capId); n++) capId = `${capId.replace(/~\d+$/, '')}~${n}`;
       const conn = k.slice(ev.venue.length + 1);
       const cap: OpenCapture = {
         id: capId,
