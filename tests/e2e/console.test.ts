@@ -319,8 +319,17 @@ describe('the console in Chromium against depthdesk serve --replay', () => {
       const t = (await result.textContent()) ?? '';
       return t !== '' && !t.startsWith('exporting') ? t : null;
     }, 60_000);
-    // This build either exports a bundle (path and size shown) or says the exporter is absent.
-    expect(text).toMatch(/^saved \S+ \(\d[\d.,]* (B|KiB|MiB), \d+ part\(s\)|^Diagnostics export is not available in this build of the engine\.$/);
+    // The engine wrote a bundle (path and size shown) ...
+    expect(text).toMatch(/^saved \S+ \(\d[\d.,]* (B|KiB|MiB), \d+ part\(s\)/);
+    // ... and the page's link downloads it from the headless host (its cookie, no token in the URL).
+    const href = await p().getByTestId('diagnostics-download').getAttribute('href');
+    expect(href).toMatch(/^\/api\/diagnostics\/depthdesk-diagnostics-[\dT-]+Z\.zip$/);
+    const got = await p().evaluate(async (u) => {
+      const r = await fetch(u);
+      const b = new Uint8Array(await r.arrayBuffer());
+      return [r.status, r.headers.get('content-type'), b[0], b[1]];
+    }, href!);
+    expect(got).toEqual([200, 'application/zip', 0x50, 0x4b]);
     await shot('09-diagnostics');
   }, 90_000);
 
