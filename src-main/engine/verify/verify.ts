@@ -340,7 +340,7 @@ export async function verifyFile(path: string, opts: VerifyOptions = {}): Promis
     for await (const rec of readRecording(path)) run.handle(rec);
   } catch (e) {
     const symbols = run.report();
-    if (e instanceof RecordingError && /read failed: unexpected end of file$/.test(e.message)) {
+    if (e instanceof RecordingError && e.message.endsWith('read failed: unexpected end of file')) {
       // A gzip without its trailer: a recorder file still being written, or one whose writer was
       // killed. Every complete record before the cut was verified; the report says where it ends.
       const notice = `${file}: the gzip stream ends without its trailer after ${run.records} record(s) (a file still being recorded, or its writer was killed); everything before was verified`;
