@@ -33,6 +33,18 @@ export const DEMO_RECORDINGS: { venue: string; rel: string }[] = [
   { venue: 'binance-coinm', rel: 'binance/coinm_BTCUSD_PERP_2024-08-08T2354Z_11min.hftbacktest.ndjson.gz' },
   { venue: 'okx', rel: 'okx/cryptofeed_books-l2-tbt_2022-02-27.ndjson' },
   { venue: 'kraken', rel: 'kraken/cryptofeed_v1_book1000_XBTUSD+9pairs_2021-04-05_120s.ndjson' },
+  { venue: 'kraken-futures', rel: 'kraken/cryptofeed_futures_v1_book_2021-07-22.ndjson' },
+  // One file, two venues: Bybit linear and spot orderbook.200.
+  { venue: 'bybit-linear', rel: 'bybit/cryptofeed_v5_linear+spot_orderbook200_2026-08-09.ndjson' },
+  { venue: 'coinbase', rel: 'coinbase/cryptofeed_advanced_trade_level2_2026-08-09.ndjson' },
+  { venue: 'deribit', rel: 'deribit/cryptofeed_book_raw_options_2021-04-05_120s.ndjson' },
+  { venue: 'bitmex', rel: 'bitmex/cryptofeed_orderBookL2_2021-04-05_120s.ndjson' },
+  { venue: 'bitfinex', rel: 'bitfinex/cryptofeed_ws2_book_P0_len100_seqall_2021-04-05_120s.ndjson' },
+  { venue: 'bitget', rel: 'bitget/cryptofeed_v1_books_spot+mix_2022-04-07.ndjson' },
+  { venue: 'gate', rel: 'gate/cryptofeed_futures_order_book_update_2023-05-24.ndjson' },
+  { venue: 'kucoin', rel: 'kucoin/cryptofeed_level2_2021-04-25.ndjson' },
+  { venue: 'upbit', rel: 'upbit/cryptofeed_orderbook+trade_2021-04-17.ndjson' },
+  { venue: 'hyperliquid', rel: 'hyperliquid/BTC_l2Book_trades_2025-01-26.hftbacktest.ndjson' },
 ];
 
 /** The recordings folder (DEPTHDESK_DATA, else ../shared/data beside the checkout). */
