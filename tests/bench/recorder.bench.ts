@@ -8,6 +8,11 @@
  * (formatting + gzip, measured until the last byte is on disk), which must stay far above the
  * venues' real-time rate. Frames dropped because the writer fell behind are reported.
  *
+ * The hot-path calls alone are timed too (ns per frame for RawRecorder.frame and
+ * IncidentRecorder.frame over a whole capture, best of five): on a shared machine the end-to-end
+ * percentages swing with the other load (the writer thread competes for the same cores), these
+ * do much less.
+ *
  * A third mode adds the incident rings (every frame kept per connection for `beforeMs`, as the
  * feed processes run by default) on top of the recorder: the whole tap a live feed pays.
  */
@@ -115,6 +120,31 @@ export async function run(): Promise<Record<string, number | string>> {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+  // The tap's own calls, without the engine around them.
+  const recs = await loadRecording(dataPath(SETS[1]!.file));
+  const frames = recs.map((r) => ({ venue: SETS[1]!.venue, dir: r.dir, conn: r.conn || 'bench', url: r.url, raw: r.raw, recvTsNs: r.recvTsNs }));
+  const tmpDir = mkdtempSync(join(tmpdir(), 'depthdesk-bench-rec-'));
+  try {
+    let recNs = Infinity;
+    let ringNs = Infinity;
+    for (let k = 0; k < 5; k++) {
+      // A batch interval longer than the loop: only the append is timed, the writer runs after.
+      const rec = new RawRecorder({ dir: join(tmpDir, `calls${k}`), venues: 'all', maxQueueBytes: 2 ** 30, flushMs: 3_600_000 });
+      let t0 = process.hrtime.bigint();
+      for (const f of frames) rec.frame(f);
+      recNs = Math.min(recNs, Number(process.hrtime.bigint() - t0) / frames.length);
+      await rec.close();
+      const inc = new IncidentRecorder({ dir: join(tmpDir, 'incidents'), beforeMs: 10_000 });
+      t0 = process.hrtime.bigint();
+      for (const f of frames) inc.frame(f);
+      ringNs = Math.min(ringNs, Number(process.hrtime.bigint() - t0) / frames.length);
+    }
+    console.log(`recorder: hot-path calls on ${frames.length} frames: RawRecorder.frame ${recNs.toFixed(0)} ns/frame, IncidentRecorder.frame ${ringNs.toFixed(0)} ns/frame`);
+    out['hot path: RawRecorder.frame ns/frame'] = Math.round(recNs);
+    out['hot path: IncidentRecorder.frame ns/frame'] = Math.round(ringNs);
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
   }
   const total = (onTotal / offTotal - 1) * 100;
   console.log(`recorder: all Binance captures: recorder cost on the feed thread ${total.toFixed(1)} % (target under 10 %)`);
