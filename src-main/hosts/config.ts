@@ -707,7 +707,7 @@ export function recordedVenues(r: RecorderSettings): 'all' | VenueId[] {
   return r.venues.split(',').map((x) => x.trim()) as VenueId[];
 }
 
-export const REDACTED = '(redacted)';
+export const REDACTED = '[redacted]';
 
 /** The configuration as `config.get` and diagnostics show it: every credential and token redacted. */
 export function redactConfig(c: DepthdeskConfig): Record<string, unknown> {

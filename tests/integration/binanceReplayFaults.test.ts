@@ -131,19 +131,20 @@ describe('faults on a real Binance stream', () => {
     const conn = r.svc.connections('binance-spot')[0]!.connection.counters;
     expect(conn.stale).toBeGreaterThanOrEqual(1);
     expect(conn.probes).toBeGreaterThanOrEqual(1);
-    expect(conn.reconnects).toBe(1);
+    // At least the stall's reconnect; a loaded machine can add a probe that times out on a quiet
+    // moment of the recording (staleAfterMs is 300 ms here), which is the same path again.
+    expect(conn.reconnects).toBeGreaterThanOrEqual(1);
     const clients = r.server.clients();
     expect(clients.find((c) => c.id === 1)).toBeUndefined(); // the stalled socket was dropped by the engine
     for (const s of SYMBOLS) {
       const t = r.transitions.filter((x) => x.symbol === s);
       // live -> stale (no frame for 300 ms) -> resyncing (the probe failed, socket replaced) -> ... -> live
-      const staleAt = t.findIndex((x) => x.from === 'live' && x.to === 'stale');
-      expect(staleAt, s).toBeGreaterThanOrEqual(0);
-      expect(t[staleAt + 1]!.to, s).toBe('resyncing');
-      expect(t[staleAt + 1]!.cause, s).toBe('reconnect');
+      const staleThenReconnect = t.some((x, i) => x.from === 'live' && x.to === 'stale' && t[i + 1]?.to === 'resyncing' && t[i + 1]?.cause === 'reconnect');
+      expect(staleThenReconnect, s).toBe(true);
       const ev = resyncsOf(r, s);
-      expect(ev[0]!.cause, s).toBe('reconnect');
-      expect(ev.find((e) => e.id === ev[0]!.id && e.outcome === 'live'), s).toBeDefined();
+      const reconnect = ev.find((e) => e.cause === 'reconnect');
+      expect(reconnect, s).toBeDefined();
+      expect(ev.find((e) => e.id === reconnect!.id && e.outcome === 'live'), s).toBeDefined();
     }
     expectAllExact(r);
   });

@@ -69,7 +69,7 @@ beforeAll(async () => {
     build: 'test',
     mode: 'replay',
     log: () => {},
-    config: () => ({ config: { http: { token: '(redacted)' } }, source: 'test' }),
+    config: () => ({ config: { http: { token: '[redacted]' } }, source: 'test' }),
   });
   await sup.start();
   launcher.latest('feed-0').goLive();
@@ -233,7 +233,7 @@ describe('headless host: HTTP API', () => {
   it('GET /api/events shows the process events; GET /api/config the redacted configuration', async () => {
     const ev = JSON.parse((await http(`${base}/api/events?limit=10`, { headers: auth })).body);
     expect(ev.processes.map((e: { name: string; kind: string }) => `${e.name} ${e.kind}`)).toEqual(['feed-0 started', 'feed-1 started']);
-    expect(JSON.parse((await http(`${base}/api/config`, { headers: auth })).body)).toEqual({ config: { http: { token: '(redacted)' } }, source: 'test' });
+    expect(JSON.parse((await http(`${base}/api/config`, { headers: auth })).body)).toEqual({ config: { http: { token: '[redacted]' } }, source: 'test' });
   });
 
   it('GET /metrics: Prometheus text', async () => {
