@@ -8,6 +8,7 @@ import type { BookView, SymbolStatus } from '../../src-shared/contracts/engineAp
 import type { VenueId } from '../../src-shared/model/market.ts';
 import { formatScaled } from '../../src-shared/model/decimal.ts';
 import { verifyFile } from '../../src-main/engine/verify/verify.ts';
+import { countersView } from '../../src-main/engine/services/statusViews.ts';
 import type { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
 import { dataPath } from './data.ts';
 
@@ -72,25 +73,7 @@ export function realBooks(rel: string, depth = 10): Promise<RealBook[]> {
           spread: null,
           levels: s.levels,
           trustBand: { mode: 'full', bidFloor: null, askCeiling: null },
-          counters: {
-            messages: c.messages,
-            applied: c.applied,
-            levelUpdates: c.levelUpdates,
-            snapshots: c.snapshots,
-            gaps: c.gaps,
-            duplicates: c.duplicates,
-            regress: c.regress,
-            resyncs: c.resyncs,
-            checksumOk: c.checksumOk,
-            checksumFailed: c.checksumFailed,
-            checksumNotProvided: c.checksumNotProvided,
-            crossCheckOk: c.crossCheckOk,
-            crossCheckFailed: c.crossCheckFailed,
-            crossed: c.crossed,
-            invalid: c.invalid,
-            stale: c.stale,
-            trades: c.trades,
-          },
+          counters: countersView(c),
           process: '',
         };
         return { status, book: bookView(sb, depth) };

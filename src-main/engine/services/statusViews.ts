@@ -8,10 +8,10 @@ import type { BookView, LevelText, SymbolCountersView, SymbolStatus, TradeView, 
 import { formatScaled } from '../../../src-shared/model/decimal.ts';
 import type { Trade, VenueId } from '../../../src-shared/model/market.ts';
 import type { BookSide } from '../book/orderBook.ts';
-import type { SymbolBook } from '../sync/symbolBook.ts';
+import type { SymbolBook, SymbolCounters } from '../sync/symbolBook.ts';
 
-export function countersView(sb: SymbolBook): SymbolCountersView {
-  const c = sb.counters;
+/** The contract's counters of a book (also of a verify report's counters). */
+export function countersView(c: SymbolCounters): SymbolCountersView {
   return {
     messages: c.messages,
     applied: c.applied,
@@ -100,7 +100,7 @@ export function symbolStatus(sb: SymbolBook, processName: string, nowMs: number,
     spread: spreadMid(sb).spread,
     levels: b.levelCount(),
     trustBand: trustBandText(sb),
-    counters: countersView(sb),
+    counters: countersView(sb.counters),
     process: processName,
   };
 }

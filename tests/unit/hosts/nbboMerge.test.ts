@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NbboView } from '../../../src-shared/contracts/engineApi.ts';
-import { compareDecimal, mergeNbbo } from '../../../src-main/hosts/nbboMerge.ts';
+import { mergeNbbo } from '../../../src-main/hosts/nbboMerge.ts';
+import { compareDecimalText as compareDecimal } from '../../../src-main/engine/analytics/nbbo.ts';
 import { realBooks } from '../../support/realBooks.ts';
 import type { RealBook } from '../../support/realBooks.ts';
 
