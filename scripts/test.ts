@@ -33,7 +33,10 @@ const only = process.argv.slice(2);
 step('typecheck engine + shared (tsconfig.node.json)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.node.json']);
 step('typecheck renderer (tsconfig.web.json)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.web.json']);
 step('typecheck Electron shell (tsconfig.app.json)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.app.json']);
-step('lint (oxlint, import directions)', bin('oxlint'), ['-c', '.oxlintrc.json', '--deny-warnings', 'src-main', 'src-renderer', 'src-shared', 'tests', 'scripts']);
+// oxlint lives in .tools/oxlint (scripts/setup-oxlint.sh says why); installed on first use.
+const oxlint = resolve(root, '.tools/oxlint/node_modules/.bin/oxlint');
+if (!existsSync(oxlint)) spawnSync('bash', ['scripts/setup-oxlint.sh'], { stdio: 'inherit' });
+step('lint (oxlint, import directions)', oxlint, ['-c', '.oxlintrc.json', '--deny-warnings', 'src-main', 'src-renderer', 'src-shared', 'tests', 'scripts']);
 if (existsSync('electron.vite.config.ts')) step('build (electron-vite: main, preload, utility entries, renderer)', bin('electron-vite'), ['build']);
 
 mkdirSync('test-results', { recursive: true });
