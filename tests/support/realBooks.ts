@@ -6,9 +6,8 @@
  */
 import type { BookView, SymbolStatus } from '../../src-shared/contracts/engineApi.ts';
 import type { VenueId } from '../../src-shared/model/market.ts';
-import { formatScaled } from '../../src-shared/model/decimal.ts';
 import { verifyFile } from '../../src-main/engine/verify/verify.ts';
-import { countersView } from '../../src-main/engine/services/statusViews.ts';
+import { bookView, countersView } from '../../src-main/engine/services/statusViews.ts';
 import type { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
 import { dataPath } from './data.ts';
 
@@ -19,24 +18,6 @@ export interface RealBook {
 
 const cache = new Map<string, Promise<RealBook[]>>();
 
-function bookView(sb: SymbolBook, depth: number): BookView {
-  const b = sb.book;
-  const top = b.top(depth);
-  const text = (l: [number, number]) => ({ price: formatScaled(l[0], b.priceScale), size: formatScaled(l[1], b.sizeScale) });
-  return {
-    venue: sb.instrument.venue,
-    symbol: sb.symbol,
-    normalized: sb.instrument.symbol,
-    state: sb.state,
-    seq: sb.seq,
-    tsMs: Number(sb.lastUpdateRecvNs / 1_000_000n),
-    bids: top.bids.map(text),
-    asks: top.asks.map(text),
-    trustBand: { mode: 'full', bidFloor: null, askCeiling: null },
-    spread: null,
-    mid: null,
-  };
-}
 
 /** Final books (top `depth`) and statuses of every symbol of a recording (relative to ../shared/data). */
 export function realBooks(rel: string, depth = 10): Promise<RealBook[]> {
@@ -76,7 +57,7 @@ export function realBooks(rel: string, depth = 10): Promise<RealBook[]> {
           counters: countersView(c),
           process: '',
         };
-        return { status, book: bookView(sb, depth) };
+        return { status, book: bookView(sb, depth, Number(sb.lastUpdateRecvNs / 1_000_000n)) };
       });
     })();
     cache.set(k, p);
