@@ -10,9 +10,7 @@
  *   included.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +18,9 @@ import type { EngineStatus } from '../../../src-shared/contracts/engineApi.ts';
 import { startReplay } from '../../../src-main/engine/replay/replayPlan.ts';
 import type { ReplayPlan } from '../../../src-main/engine/replay/replayPlan.ts';
 import { selectReplayVenues, selectVenues } from '../../../src-main/hosts/venueSelection.ts';
-import { dataPath, repoRoot } from '../../support/data.ts';
+import { dataPath } from '../../support/data.ts';
+import { consoleGet, launchConsole } from '../../support/consoleProcess.ts';
+import type { ConsoleProcess } from '../../support/consoleProcess.ts';
 
 const SPOT = 'binance/cryptofeed_spot_4sym_2021-10-12.ndjson';
 const OKX = 'okx/cryptofeed_books_2022-05-13.ndjson';
@@ -46,56 +46,16 @@ function recorded(plan: ReplayPlan): Map<string, string[]> {
   return new Map(plan.servers.map((s) => [s.venue, s.bookSymbolList()]));
 }
 
-interface Served {
-  proc: ChildProcess;
-  base: string;
-  token: string;
-  lines: string[];
-  exited: Promise<number | null>;
+function serve(args: string[]): Promise<ConsoleProcess> {
+  return launchConsole('serve', ['--port', '0', '--no-build', '--no-multicast', ...args], { DEPTHDESK_DATA_DIR: dir }, procs);
 }
 
-function serve(args: string[]): Promise<Served> {
-  const proc = spawn(process.execPath, [join(repoRoot, 'bin/depthdesk.js'), 'serve', '--port', '0', '--no-build', '--no-multicast', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, DEPTHDESK_DATA_DIR: dir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(proc);
-  const lines: string[] = [];
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        lines.push(line);
-        const m = /^Depthdesk console: (http:\/\/127\.0\.0\.1:\d+)\/\?token=([A-Za-z0-9_-]+)$/.exec(line);
-        if (m) resolve({ proc, base: m[1]!, token: m[2]!, lines, exited });
-      }
-    });
-    let err = '';
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    void exited.then((code) => reject(new Error(`depthdesk serve exited ${code} before printing its URL:\n${lines.join('\n')}\n${err}`)));
-  });
-}
-
-function status(s: Served): Promise<EngineStatus> {
-  return new Promise((resolve, reject) => {
-    request(`${s.base}/api/status`, { headers: { authorization: `Bearer ${s.token}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (b: Buffer) => chunks.push(b));
-      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as EngineStatus));
-    })
-      .on('error', reject)
-      .end();
-  });
+function status(s: ConsoleProcess): Promise<EngineStatus> {
+  return consoleGet<EngineStatus>(s, '/api/status');
 }
 
 /** Poll until every expected (venue, symbol) is live; vitest's timeout is the only bound. */
-async function everyBookLive(s: Served, expected: Map<string, string[]>): Promise<EngineStatus> {
+async function everyBookLive(s: ConsoleProcess, expected: Map<string, string[]>): Promise<EngineStatus> {
   for (;;) {
     const st = await status(s);
     const ok = [...expected].every(([venue, symbols]) => symbols.every((sym) => st.symbols.some((x) => x.venue === venue && x.symbol === sym && x.state === 'live')));

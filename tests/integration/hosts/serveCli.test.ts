@@ -6,15 +6,15 @@
  * OKX and Kraken recordings join the run as soon as their replay protocols are registered.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BookView, EngineStatus } from '../../../src-shared/contracts/engineApi.ts';
 import { replayableVenues } from '../../../src-main/engine/replay/replayProtocols.ts';
-import { dataPath, repoRoot } from '../../support/data.ts';
+import { dataPath } from '../../support/data.ts';
+import { consoleGet, launchConsole } from '../../support/consoleProcess.ts';
+import type { ConsoleProcess } from '../../support/consoleProcess.ts';
 import { realBooks } from '../../support/realBooks.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'depthdesk-serve-'));
@@ -31,57 +31,12 @@ const RECORDINGS: { venue: string; rel: string }[] = [
   { venue: 'kraken', rel: 'kraken/cryptofeed_v1_book1000_XBTUSD+9pairs_2021-04-05_120s.ndjson' },
 ];
 
-interface Served {
-  proc: ChildProcess;
-  url: string;
-  token: string;
-  lines: string[];
-  exited: Promise<number | null>;
+function launch(command: 'serve' | 'start', args: string[]): Promise<ConsoleProcess> {
+  return launchConsole(command, args, { DEPTHDESK_DATA_DIR: dir, DEPTHDESK_MULTICAST_PORT: '47900', DISPLAY: '', WAYLAND_DISPLAY: '' }, procs);
 }
 
-function launch(command: 'serve' | 'start', args: string[]): Promise<Served> {
-  const proc = spawn(process.execPath, [join(repoRoot, 'bin/depthdesk.js'), command, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, DEPTHDESK_DATA_DIR: dir, DEPTHDESK_MULTICAST_PORT: '47900', DISPLAY: '', WAYLAND_DISPLAY: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  procs.push(proc);
-  const lines: string[] = [];
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        lines.push(line);
-        const m = /^Depthdesk console: (http:\/\/127\.0\.0\.1:\d+\/\?token=([A-Za-z0-9_-]+))$/.exec(line);
-        if (m) resolve({ proc, url: m[1]!, token: m[2]!, lines, exited });
-      }
-    });
-    let err = '';
-    proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    void exited.then((code) => reject(new Error(`depthdesk ${command} exited ${code} before printing its URL:\n${lines.join('\n')}\n${err}`)));
-  });
-}
-
-function get<T>(s: Served, path: string): Promise<T> {
-  const base = s.url.replace(/\/\?token=.*$/, '');
-  return new Promise((resolve, reject) => {
-    request(`${base}${path}`, { headers: { authorization: `Bearer ${s.token}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (b: Buffer) => chunks.push(b));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if ((res.statusCode ?? 500) >= 400) reject(new Error(`${path}: ${res.statusCode} ${text}`));
-        else resolve((path === '/metrics' ? text : JSON.parse(text)) as T);
-      });
-    })
-      .on('error', reject)
-      .end();
-  });
+function get<T>(s: ConsoleProcess, path: string): Promise<T> {
+  return consoleGet<T>(s, path, path === '/metrics');
 }
 
 describe('npx depthdesk serve --replay', () => {
