@@ -83,6 +83,47 @@ export function parseScaledAt(s: string, start: number, end: number, scale: numb
   return neg ? -mant : mant;
 }
 
+/** Where the last `scanScaledAt` stopped: the index of the first character after the number. */
+export const scanned = { end: 0 };
+
+/**
+ * Fast path of `parseScaledAt` for the plain form venues send in their level arrays
+ * ("61737.63000000", "0.001", "42"): digits, optionally a point and digits, ended by the first
+ * other character, whose index is left in `scanned.end` (the caller checks it is the closing
+ * quote). No end index is needed beforehand, so scanners parse while they walk a frame instead of
+ * searching for the quote first. Returns NaN, for the caller to take `parseScaledAt`, for
+ * anything else: no digit, a sign, an exponent, a non-zero digit beyond `scale` (the caller may
+ * widen), or a mantissa beyond 2^53 (which needs the exact check).
+ */
+export function scanScaledAt(s: string, start: number, scale: number): number {
+  let i = start;
+  let mant = 0;
+  let c = s.charCodeAt(i);
+  while (c >= 48 && c <= 57) {
+    mant = mant * 10 + (c - 48);
+    c = s.charCodeAt(++i);
+  }
+  let digits = i - start;
+  let pad = scale;
+  if (c === 46 /* . */) {
+    const fracStart = ++i;
+    const fracEnd = fracStart + scale;
+    c = s.charCodeAt(i);
+    while (c >= 48 && c <= 57 && i < fracEnd) {
+      mant = mant * 10 + (c - 48);
+      c = s.charCodeAt(++i);
+    }
+    pad = fracEnd - i;
+    digits += i - fracStart;
+    // Beyond the scale only zeros keep the value exact.
+    while (c === 48) c = s.charCodeAt(++i);
+  }
+  scanned.end = i;
+  if (digits === 0 || (c >= 48 && c <= 57)) return NOT_EXACT;
+  const v = pad === 0 ? mant : mant * POW10[pad]!;
+  return v <= Number.MAX_SAFE_INTEGER ? v : NOT_EXACT;
+}
+
 /** Largest magnitude a mantissa may have: the multicast wire carries i64. */
 const MAX_MANTISSA = 2 ** 63;
 

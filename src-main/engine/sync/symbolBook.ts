@@ -4,7 +4,7 @@
  * is timestamped with its cause and reported through `SymbolBookHooks`.
  */
 import type { AnomalyKind, ChecksumResult, Instrument, SyncState } from '../../../src-shared/model/market.ts';
-import { NOT_EXACT, parseScaled, parseScaledAt, requiredScale } from '../../../src-shared/model/decimal.ts';
+import { NOT_EXACT, parseScaled, parseScaledAt, requiredScale, scanned, scanScaledAt } from '../../../src-shared/model/decimal.ts';
 import { OrderBook } from '../book/orderBook.ts';
 import { walkLevelPairs } from '../../../src-shared/model/jsonScan.ts';
 
@@ -279,6 +279,8 @@ export class SymbolBook<Buffered = unknown> {
     if (raw.charCodeAt(start) !== 91 /* [ */) return -1;
     const book = this.book;
     const side = isBid ? book.bids : book.asks;
+    const priceScale = book.priceScale;
+    const sizeScale = book.sizeScale;
     let i = start + 1;
     let applied = 0;
     for (;;) {
@@ -290,6 +292,21 @@ export class SymbolBook<Buffered = unknown> {
       }
       if (c !== 91 || raw.charCodeAt(i + 1) !== 34) return -1;
       const ps = i + 2;
+      // Fast path: both numbers in their plain form, parsed while walking (no quote search).
+      const price = scanScaledAt(raw, ps, priceScale);
+      let at = scanned.end;
+      if (price > 0 && raw.charCodeAt(at) === 34 && raw.charCodeAt(at + 1) === 44 && raw.charCodeAt(at + 2) === 34) {
+        const size = scanScaledAt(raw, at + 3, sizeScale);
+        at = scanned.end;
+        if (size >= 0 && raw.charCodeAt(at) === 34) {
+          const close = raw.charCodeAt(at + 1) === 93 ? at + 1 : raw.indexOf(']', at + 1);
+          if (close < 0) return -1;
+          side.set(price, size);
+          applied++;
+          i = close + 1;
+          continue;
+        }
+      }
       const pe = raw.indexOf('"', ps);
       if (pe < 0 || raw.charCodeAt(pe + 1) !== 44 || raw.charCodeAt(pe + 2) !== 34) return walkSlow(this, isBid, raw, start);
       const qs = pe + 3;
@@ -297,12 +314,11 @@ export class SymbolBook<Buffered = unknown> {
       if (qe < 0) return -1;
       const close = raw.charCodeAt(qe + 1) === 93 ? qe + 1 : raw.indexOf(']', qe + 1);
       if (close < 0) return -1;
-      const price = parseScaledAt(raw, ps, pe, book.priceScale);
-      const size = parseScaledAt(raw, qs, qe, book.sizeScale);
-      if (price > 0 && size >= 0) side.set(price, size);
-      else if (!this.setLevel(isBid, raw.slice(ps, pe), raw.slice(qs, qe))) return -1;
+      // General path (signs, exponents, a finer decimal that widens the scale, rejections).
+      if (!this.setLevelAt(isBid, raw, ps, pe, qs, qe)) return -1;
       applied++;
       i = close + 1;
+      if (book.priceScale !== priceScale || book.sizeScale !== sizeScale) return walkSlow(this, isBid, raw, start);
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatFixed, formatScaled, parseScaled, parseScaledBig, requiredScale, formatWithDecimals } from '../../../src-shared/model/decimal.ts';
+import { formatFixed, formatScaled, parseScaled, parseScaledAt, parseScaledBig, requiredScale, formatWithDecimals, scanned, scanScaledAt } from '../../../src-shared/model/decimal.ts';
 
 describe('parseScaled', () => {
   it('parses venue strings exactly at the requested scale', () => {
@@ -38,6 +38,48 @@ describe('parseScaled', () => {
     // 0.1 + 0.2 style artefacts cannot appear: each digit is accumulated as an integer.
     expect(parseScaled('0.3', 15)).toBe(300000000000000);
     expect(parseScaled('1.1', 1) + parseScaled('2.2', 1)).toBe(parseScaled('3.3', 1));
+  });
+});
+
+describe('scanScaledAt (the in-frame fast path)', () => {
+  it('parses the plain form up to the first other character and says where it stopped', () => {
+    const frame = '[["61737.63000000","0.00123000"]]';
+    expect(scanScaledAt(frame, 3, 2)).toBe(6173763);
+    expect(scanned.end).toBe(17);
+    expect(frame[scanned.end]).toBe('"');
+    expect(scanScaledAt(frame, 20, 8)).toBe(123000);
+    expect(frame[scanned.end]).toBe('"');
+    expect(scanScaledAt('"42"', 1, 3)).toBe(42000);
+    expect(scanScaledAt('"5."', 1, 0)).toBe(5);
+  });
+  it('leaves every case it does not settle exactly to parseScaledAt (NaN)', () => {
+    for (const t of ['-1.5', '+1', '1e-7', '', '.', '0.125', '90071992547409.93', '10000000']) {
+      const text = `"${t}"`;
+      const fast = scanScaledAt(text, 1, t === '10000000' ? 9 : 2);
+      // Either no answer, or it stopped before the closing quote (the caller checks).
+      expect(Number.isNaN(fast) || scanned.end !== text.length - 1, t).toBe(true);
+    }
+  });
+  it('agrees with parseScaledAt wherever it answers, on every form of digit string', () => {
+    // Every string over a small alphabet up to 6 characters, at scales 0..3: the fast path either
+    // returns NaN or exactly what the general parser returns.
+    const alphabet = ['0', '1', '9', '.', '-', 'e'];
+    let answered = 0;
+    const walk = (t: string): void => {
+      if (t.length > 0) {
+        for (let scale = 0; scale <= 3; scale++) {
+          const fast = scanScaledAt(`${t}"`, 0, scale);
+          const ended = scanned.end === t.length;
+          if (!Number.isNaN(fast) && ended) {
+            answered++;
+            expect(fast, `${t} @${scale}`).toBe(parseScaledAt(t, 0, t.length, scale));
+          }
+        }
+      }
+      if (t.length < 6) for (const c of alphabet) walk(t + c);
+    };
+    walk('');
+    expect(answered).toBeGreaterThan(1000);
   });
 });
 
