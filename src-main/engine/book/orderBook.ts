@@ -24,13 +24,23 @@ const BLOCK = 64;
  * within blocks, best level last. An insert or delete moves at most one block's tail, so a
  * change deep in a 5000-level Binance book costs the same as one at the top; a plain sorted
  * array would move thousands of levels.
+ *
+ * Finding a key's block reads one contiguous array of block maxima (`maxK`), not the blocks
+ * themselves, and starts from the block the previous change landed in: venues list a message's
+ * levels in price order, so consecutive changes usually fall in the same block.
  */
 export class BookSide {
   /** +1 for bids, -1 for asks: key = sign * price. */
   readonly sign: 1 | -1;
   private blocksK: Float64Array[] = [];
   private blocksS: Float64Array[] = [];
-  private counts: number[] = [];
+  /** Levels held per block (first `nb` entries used). */
+  private counts = new Int32Array(8);
+  /** Largest key per block (first `nb` entries used). */
+  private maxK = new Float64Array(8);
+  private nb = 0;
+  /** Block of the previous change. */
+  private finger = 0;
   count = 0;
   /** Deletes for prices the book does not hold (normal on every venue, venues.md rule 3). */
   unknownDeletes = 0;
@@ -39,36 +49,42 @@ export class BookSide {
     this.sign = sign;
   }
 
-  /** Block holding `key` or where it belongs: the first block whose last key >= key, else the last. */
+  /** Block holding `key` or where it belongs: the first block whose largest key >= key, else the last. */
   private blockFor(key: number): number {
-    const nb = this.counts.length;
-    // Fast path: most updates touch the top (last block).
-    const last = nb - 1;
-    const lk = this.blocksK[last]!;
-    if (key >= lk[0]!) return last;
+    const maxK = this.maxK;
+    const last = this.nb - 1;
+    const f = this.finger;
+    if (f < last && key <= maxK[f]! && (f === 0 || key > maxK[f - 1]!)) return f;
+    // Most changes touch the top (last block).
+    if (last === 0 || key > maxK[last - 1]!) return (this.finger = last);
     let lo = 0;
     let hi = last - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.blocksK[mid]![this.counts[mid]! - 1]! < key) lo = mid + 1;
+      if (maxK[mid]! < key) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    return (this.finger = lo);
   }
 
   /** Set the absolute size at `price` (0 deletes). Returns true if the book changed. */
   set(price: number, size: number): boolean {
     const key = this.sign * price;
-    if (this.count === 0) {
+    if (this.nb === 0) {
       if (size === 0) {
         this.unknownDeletes++;
         return false;
       }
-      this.blocksK = [new Float64Array(BLOCK)];
-      this.blocksS = [new Float64Array(BLOCK)];
-      this.counts = [1];
-      this.blocksK[0]![0] = key;
-      this.blocksS[0]![0] = size;
+      const k = new Float64Array(BLOCK);
+      const z = new Float64Array(BLOCK);
+      k[0] = key;
+      z[0] = size;
+      this.blocksK = [k];
+      this.blocksS = [z];
+      this.counts[0] = 1;
+      this.maxK[0] = key;
+      this.nb = 1;
+      this.finger = 0;
       this.count = 1;
       return true;
     }
@@ -93,7 +109,10 @@ export class BookSide {
           }
           this.count--;
           if (n === 1) this.removeBlock(b);
-          else this.counts[b] = n - 1;
+          else {
+            this.counts[b] = n - 1;
+            if (mid === n - 1) this.maxK[b] = keys[n - 2]!;
+          }
           return true;
         }
         if (sizes[mid] === size) return false;
@@ -105,24 +124,32 @@ export class BookSide {
       this.unknownDeletes++;
       return false;
     }
-    const at = lo;
     if (n === BLOCK) {
       this.split(b);
-      // Re-dispatch into the half that now holds the position (simple and rare: 1 in 64 inserts).
+      // Re-dispatch into the half that now holds the position (simple and rare: 1 in 32 inserts).
       return this.set(price, size);
     }
-    for (let j = n; j > at; j--) {
+    for (let j = n; j > lo; j--) {
       keys[j] = keys[j - 1]!;
       sizes[j] = sizes[j - 1]!;
     }
-    keys[at] = key;
-    sizes[at] = size;
+    keys[lo] = key;
+    sizes[lo] = size;
     this.counts[b] = n + 1;
+    if (lo === n) this.maxK[b] = key;
     this.count++;
     return true;
   }
 
   private split(b: number): void {
+    if (this.nb === this.counts.length) {
+      const c = new Int32Array(this.nb * 2);
+      c.set(this.counts);
+      this.counts = c;
+      const m = new Float64Array(this.nb * 2);
+      m.set(this.maxK);
+      this.maxK = m;
+    }
     const keys = this.blocksK[b]!;
     const sizes = this.blocksS[b]!;
     const half = BLOCK >>> 1;
@@ -132,28 +159,33 @@ export class BookSide {
     s2.set(sizes.subarray(half, BLOCK));
     this.blocksK.splice(b + 1, 0, k2);
     this.blocksS.splice(b + 1, 0, s2);
-    this.counts.splice(b + 1, 0, BLOCK - half);
+    this.counts.copyWithin(b + 2, b + 1, this.nb);
+    this.maxK.copyWithin(b + 2, b + 1, this.nb);
+    this.counts[b + 1] = BLOCK - half;
+    this.maxK[b + 1] = this.maxK[b]!;
     this.counts[b] = half;
+    this.maxK[b] = keys[half - 1]!;
+    this.nb++;
   }
 
   private removeBlock(b: number): void {
-    if (this.counts.length === 1) {
-      this.counts[0] = 0;
-      this.count = 0;
-      this.blocksK = [];
-      this.blocksS = [];
-      this.counts = [];
+    if (this.nb === 1) {
+      this.clear();
       return;
     }
     this.blocksK.splice(b, 1);
     this.blocksS.splice(b, 1);
-    this.counts.splice(b, 1);
+    this.counts.copyWithin(b, b + 1, this.nb);
+    this.maxK.copyWithin(b, b + 1, this.nb);
+    this.nb--;
+    this.finger = 0;
   }
 
   clear(): void {
     this.blocksK = [];
     this.blocksS = [];
-    this.counts = [];
+    this.nb = 0;
+    this.finger = 0;
     this.count = 0;
   }
 
@@ -178,24 +210,24 @@ export class BookSide {
 
   /** Best price or NaN when empty. */
   bestPrice(): number {
-    const b = this.counts.length - 1;
-    return b >= 0 ? this.sign * this.blocksK[b]![this.counts[b]! - 1]! : Number.NaN;
+    const b = this.nb - 1;
+    return b >= 0 ? this.sign * this.maxK[b]! : Number.NaN;
   }
 
   bestSize(): number {
-    const b = this.counts.length - 1;
+    const b = this.nb - 1;
     return b >= 0 ? this.blocksS[b]![this.counts[b]! - 1]! : 0;
   }
 
   /** Price of the i-th best level (0 = best). Walks blocks from the top: cheap for small i. */
   priceAt(i: number): number {
-    let b = this.counts.length - 1;
+    let b = this.nb - 1;
     while (b >= 0 && i >= this.counts[b]!) i -= this.counts[b--]!;
     return this.sign * this.blocksK[b]![this.counts[b]! - 1 - i]!;
   }
 
   sizeAtLevel(i: number): number {
-    let b = this.counts.length - 1;
+    let b = this.nb - 1;
     while (b >= 0 && i >= this.counts[b]!) i -= this.counts[b--]!;
     return this.blocksS[b]![this.counts[b]! - 1 - i]!;
   }
@@ -203,7 +235,7 @@ export class BookSide {
   /** Visit the best `n` levels, best first, without per-level lookups. */
   forEachBest(n: number, fn: (price: number, size: number, i: number) => void): void {
     let i = 0;
-    for (let b = this.counts.length - 1; b >= 0 && i < n; b--) {
+    for (let b = this.nb - 1; b >= 0 && i < n; b--) {
       const keys = this.blocksK[b]!;
       const sizes = this.blocksS[b]!;
       for (let j = this.counts[b]! - 1; j >= 0 && i < n; j--, i++) fn(this.sign * keys[j]!, sizes[j]!, i);
@@ -220,20 +252,30 @@ export class BookSide {
     let excess = this.count - cap;
     if (excess <= 0) return 0;
     const removed = excess;
+    let drop = 0;
     while (excess > 0) {
-      const n = this.counts[0]!;
+      const n = this.counts[drop]!;
       if (n <= excess) {
         excess -= n;
         this.count -= n;
-        this.blocksK.shift();
-        this.blocksS.shift();
-        this.counts.shift();
+        drop++;
       } else {
-        this.blocksK[0]!.copyWithin(0, excess, n);
-        this.blocksS[0]!.copyWithin(0, excess, n);
-        this.counts[0] = n - excess;
+        this.blocksK[drop]!.copyWithin(0, excess, n);
+        this.blocksS[drop]!.copyWithin(0, excess, n);
+        this.counts[drop] = n - excess;
         this.count -= excess;
         excess = 0;
+      }
+    }
+    if (drop > 0) {
+      if (drop === this.nb) this.clear();
+      else {
+        this.blocksK.splice(0, drop);
+        this.blocksS.splice(0, drop);
+        this.counts.copyWithin(0, drop, this.nb);
+        this.maxK.copyWithin(0, drop, this.nb);
+        this.nb -= drop;
+        this.finger = 0;
       }
     }
     return removed;
@@ -245,23 +287,25 @@ export class BookSide {
    */
   scale(pk: number, sk: number): boolean {
     let ok = true;
-    for (let b = 0; b < this.counts.length; b++) {
+    for (let b = 0; b < this.nb; b++) {
       const keys = this.blocksK[b]!;
       const sizes = this.blocksS[b]!;
-      for (let i = 0; i < this.counts[b]!; i++) {
+      const n = this.counts[b]!;
+      for (let i = 0; i < n; i++) {
         const k = pk === 0 ? keys[i]! : timesPow10(keys[i]!, pk);
         const z = sk === 0 ? sizes[i]! : timesPow10(sizes[i]!, sk);
         if (Number.isNaN(k) || Number.isNaN(z)) ok = false;
         keys[i] = k;
         sizes[i] = z;
       }
+      this.maxK[b] = keys[n - 1]!;
     }
     return ok;
   }
 
   /** Levels of storage allocated (blocks x block size). */
   capacity(): number {
-    return this.counts.length * BLOCK;
+    return this.nb * BLOCK;
   }
 }
 
