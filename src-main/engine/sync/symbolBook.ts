@@ -4,7 +4,8 @@
  * is timestamped with its cause and reported through `SymbolBookHooks`.
  */
 import type { AnomalyKind, ChecksumResult, Instrument, SyncState } from '../../../src-shared/model/market.ts';
-import { NOT_EXACT, parseScaled, parseScaledAt, requiredScale, scanned, scanScaledAt } from '../../../src-shared/model/decimal.ts';
+import { NOT_EXACT, parseScaled, parseScaledAt, requiredScale, scanned, scanScaledAt, scanScaledBytes } from '../../../src-shared/model/decimal.ts';
+import { frameBytes } from './frameBytes.ts';
 import { OrderBook } from '../book/orderBook.ts';
 import { walkLevelPairs } from '../../../src-shared/model/jsonScan.ts';
 
@@ -281,30 +282,58 @@ export class SymbolBook<Buffered = unknown> {
     const side = isBid ? book.bids : book.asks;
     const priceScale = book.priceScale;
     const sizeScale = book.sizeScale;
+    const b = frameBytes(raw);
     let i = start + 1;
     let applied = 0;
     for (;;) {
-      let c = raw.charCodeAt(i);
-      while (c === 32 || c === 44) c = raw.charCodeAt(++i);
-      if (c === 93 /* ] */) {
-        this.pairsApplied = applied;
-        return i + 1;
-      }
-      if (c !== 91 || raw.charCodeAt(i + 1) !== 34) return -1;
-      const ps = i + 2;
-      // Fast path: both numbers in their plain form, parsed while walking (no quote search).
-      const price = scanScaledAt(raw, ps, priceScale);
-      let at = scanned.end;
-      if (price > 0 && raw.charCodeAt(at) === 34 && raw.charCodeAt(at + 1) === 44 && raw.charCodeAt(at + 2) === 34) {
-        const size = scanScaledAt(raw, at + 3, sizeScale);
-        at = scanned.end;
-        if (size >= 0 && raw.charCodeAt(at) === 34) {
-          const close = raw.charCodeAt(at + 1) === 93 ? at + 1 : raw.indexOf(']', at + 1);
-          if (close < 0) return -1;
-          side.set(price, size);
-          applied++;
-          i = close + 1;
-          continue;
+      let ps: number;
+      if (b !== null) {
+        // Fast path over the frame's bytes: both numbers in their plain form, parsed while
+        // walking (no quote search). Anything else falls through to the string path below.
+        let c = b[i]!;
+        while (c === 32 || c === 44) c = b[++i]!;
+        if (c === 93 /* ] */) {
+          this.pairsApplied = applied;
+          return i + 1;
+        }
+        if (c !== 91 || b[i + 1] !== 34) return -1;
+        ps = i + 2;
+        const price = scanScaledBytes(b, ps, priceScale);
+        let at = scanned.end;
+        if (price > 0 && b[at] === 34 && b[at + 1] === 44 && b[at + 2] === 34) {
+          const size = scanScaledBytes(b, at + 3, sizeScale);
+          at = scanned.end;
+          if (size >= 0 && b[at] === 34) {
+            const close = b[at + 1] === 93 ? at + 1 : raw.indexOf(']', at + 1);
+            if (close < 0) return -1;
+            side.set(price, size);
+            applied++;
+            i = close + 1;
+            continue;
+          }
+        }
+      } else {
+        let c = raw.charCodeAt(i);
+        while (c === 32 || c === 44) c = raw.charCodeAt(++i);
+        if (c === 93 /* ] */) {
+          this.pairsApplied = applied;
+          return i + 1;
+        }
+        if (c !== 91 || raw.charCodeAt(i + 1) !== 34) return -1;
+        ps = i + 2;
+        const price = scanScaledAt(raw, ps, priceScale);
+        let at = scanned.end;
+        if (price > 0 && raw.charCodeAt(at) === 34 && raw.charCodeAt(at + 1) === 44 && raw.charCodeAt(at + 2) === 34) {
+          const size = scanScaledAt(raw, at + 3, sizeScale);
+          at = scanned.end;
+          if (size >= 0 && raw.charCodeAt(at) === 34) {
+            const close = raw.charCodeAt(at + 1) === 93 ? at + 1 : raw.indexOf(']', at + 1);
+            if (close < 0) return -1;
+            side.set(price, size);
+            applied++;
+            i = close + 1;
+            continue;
+          }
         }
       }
       const pe = raw.indexOf('"', ps);

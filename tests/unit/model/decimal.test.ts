@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatFixed, formatScaled, parseScaled, parseScaledAt, parseScaledBig, requiredScale, formatWithDecimals, scanned, scanScaledAt } from '../../../src-shared/model/decimal.ts';
+import { formatFixed, formatScaled, parseScaled, parseScaledAt, parseScaledBig, requiredScale, formatWithDecimals, scanned, scanScaledAt, scanScaledBytes } from '../../../src-shared/model/decimal.ts';
 
 describe('parseScaled', () => {
   it('parses venue strings exactly at the requested scale', () => {
@@ -69,7 +69,11 @@ describe('scanScaledAt (the in-frame fast path)', () => {
       if (t.length > 0) {
         for (let scale = 0; scale <= 3; scale++) {
           const fast = scanScaledAt(`${t}"`, 0, scale);
-          const ended = scanned.end === t.length;
+          const stoppedAt = scanned.end;
+          const ended = stoppedAt === t.length;
+          // The byte variant gives the same answer and stops at the same place.
+          const bytes = scanScaledBytes(new TextEncoder().encode(`${t}"`), 0, scale);
+          expect(Object.is(bytes, fast) && scanned.end === stoppedAt, `${t} @${scale} bytes`).toBe(true);
           if (!Number.isNaN(fast) && ended) {
             answered++;
             expect(fast, `${t} @${scale}`).toBe(parseScaledAt(t, 0, t.length, scale));
