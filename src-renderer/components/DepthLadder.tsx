@@ -4,7 +4,8 @@
  * a depth-limited snapshot's range are shaded and labelled, never shown as if complete), spread,
  * mid, sync state and last sequence, with the trade tape beside it.
  */
-import { memo, useLayoutEffect, useMemo, useRef } from 'react';
+import { Fragment, memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { ReactNode } from 'react';
 import type { BookView, LevelText, TradeView, TrustBandText } from '../../src-shared/contracts/engineApi.ts';
 import { useConsole, useSession } from '../ConsoleContext.tsx';
 import { compareDecimal, cumulativeSums, maxDecimals, midDecimal, padDecimals, spreadBps, subDecimal } from '../lib/exactDecimal.ts';
@@ -53,27 +54,78 @@ export function ladderRows(view: BookView, changed: ReadonlySet<string>): { bids
   return { bids, asks };
 }
 
-function LevelRow(props: { r: LadderRow; priceDp: number; sizeDp: number; cumDp: number; parity: number }) {
-  const { r } = props;
-  // Rows are keyed by position and updated in place (no DOM churn at full feed rate); a changed
-  // level gets one of two classes by update parity, so its flash restarts on every change.
+interface LevelRowProps {
+  side: 'bid' | 'ask';
+  price: string;
+  size: string;
+  cum: string | undefined;
+  untrusted: boolean;
+  changed: boolean;
+  /** Width of the depth bar, whole percent. */
+  depthPct: number;
+  priceDp: number;
+  sizeDp: number;
+  cumDp: number;
+  /** Column widths in characters (the padding before the value included). */
+  priceCh: number;
+  sizeCh: number;
+  cumCh: number;
+}
+
+/**
+ * One level: one line of monospaced text (columns right-aligned by padding) in a size-contained
+ * element (the stylesheet gives it `contain: size layout style`), so a new price or size lays out
+ * this row only, never the ladder, the board or the table beside it, and the line is one inline
+ * layout rather than a grid of blocks. Nothing in it is positioned, transformed or translucent:
+ * the depth bar is a background of the row sized inline, so a row adds no paint layer or
+ * property node for the browser to composite. Rows are keyed by position and updated in place
+ * (no DOM churn at full feed rate); props are primitives, so a row whose level did not move or
+ * change is not rendered again.
+ */
+const LevelRow = memo(function LevelRow(r: LevelRowProps) {
+  const bar = `${r.depthPct}% calc(100% - 2px)`;
   return (
     <div
-      className={`lrow ${r.side}${r.untrusted ? ' untrusted' : ''}${r.changed ? ` changed flash${props.parity}` : ''}`}
+      className={`lrow ${r.side}${r.untrusted ? ' untrusted' : ''}${r.changed ? ' changed' : ''}`}
+      style={{ backgroundSize: r.untrusted ? `${bar}, auto` : bar }}
       data-testid={`ladder-${r.side}`}
       data-price={r.price}
       data-size={r.size}
       data-cum={r.cum}
+      data-depth={r.depthPct}
       title={r.untrusted ? 'outside the trust band: the snapshot this book was built from did not reach this price, levels here may be missing' : undefined}
     >
-      <span className="depthbar" style={{ width: `${Math.round(r.depth * 100)}%` }} />
-      <span className="num right price">{padDecimals(r.price, props.priceDp)}</span>
-      <span className="num right">{padDecimals(r.size, props.sizeDp)}</span>
-      <span className="num right muted">{r.cum === undefined ? '?' : padDecimals(r.cum, props.cumDp)}</span>
-      <span className="flag">{r.untrusted ? '?' : ''}</span>
+      <span className="price">{padDecimals(r.price, r.priceDp).padStart(r.priceCh)}</span>
+      {`${padDecimals(r.size, r.sizeDp).padStart(r.sizeCh)}${(r.cum === undefined ? '?' : padDecimals(r.cum, r.cumDp)).padStart(r.cumCh)}`}
+      {r.untrusted ? <span className="flag"> ?</span> : null}
     </div>
   );
+});
+
+function levelRow(r: LadderRow, key: string, dp: { price: number; size: number; cum: number }, ch: readonly [number, number, number]): ReactNode {
+  return (
+    <LevelRow
+      key={key}
+      side={r.side}
+      price={r.price}
+      size={r.size}
+      cum={r.cum}
+      untrusted={r.untrusted}
+      changed={r.changed}
+      depthPct={Math.round(r.depth * 100)}
+      priceDp={dp.price}
+      sizeDp={dp.size}
+      cumDp={dp.cum}
+      priceCh={ch[0]}
+      sizeCh={ch[1]}
+      cumCh={ch[2]}
+    />
+  );
 }
+
+/** How long a changed level stays highlighted when its book does not update again. */
+export const HIGHLIGHT_MS = 700;
+const NOTHING_CHANGED: ReadonlySet<string> = new Set();
 
 function TrustEdge(props: { side: 'bid' | 'ask'; band: TrustBandText }) {
   const price = props.side === 'bid' ? props.band.bidFloor : props.band.askCeiling;
@@ -87,22 +139,30 @@ function TrustEdge(props: { side: 'bid' | 'ask'; band: TrustBandText }) {
 /** Trades shown beside a ladder (the store keeps more). */
 const TAPE_ROWS = 24;
 
+/** One trade: one line of monospaced text, updated in place (rows are keyed by position). */
+const TapeRow = memo(function TapeRow(props: { side: TradeView['takerSide']; text: string; title: string }) {
+  return (
+    <div className={`tape-row ${props.side}`} title={props.title}>
+      <span className="side">{props.side === 'buy' ? 'B' : props.side === 'sell' ? 'S' : '?'}</span>
+      {props.text}
+    </div>
+  );
+});
+
 export function TradeTape(props: { trades: readonly TradeView[] | undefined }) {
   const trades = props.trades ?? [];
   const shown = trades.slice(0, TAPE_ROWS);
   const dp = maxDecimals(shown.map((t) => t.price));
-  const priceCh = Math.max(5, ...shown.map((t) => padDecimals(t.price, dp).length));
-  const sizeCh = Math.max(4, ...shown.map((t) => t.size.length));
+  const priceCh = Math.max(5, ...shown.map((t) => padDecimals(t.price, dp).length)) + 1;
+  const sizeCh = Math.max(4, ...shown.map((t) => t.size.length)) + 1;
+  // Rows keyed by position, text replaced in place: a burst of trades changes text, it does not
+  // build and drop DOM rows. The tape's width is set from its columns (rows are size-contained).
   return (
-    <div className="tape" data-testid="trade-tape" aria-label="trades" style={{ ['--tape-cols' as string]: `1.2ch ${priceCh + 1}ch ${sizeCh + 1}ch` }}>
+    <div className="tape" data-testid="trade-tape" aria-label="trades" style={{ ['--tape-chars' as string]: `${1 + priceCh + sizeCh}` }}>
       <div className="tape-head">Trades</div>
       {trades.length === 0 ? <div className="muted tape-empty">none yet</div> : null}
-      {shown.map((t) => (
-        <div key={t.tradeId} className={`tape-row ${t.takerSide}`} title={`trade ${t.tradeId} at ${formatClock(t.exchTsMs)} (exchange), taker ${t.takerSide}`}>
-          <span className="side">{t.takerSide === 'buy' ? 'B' : t.takerSide === 'sell' ? 'S' : '?'}</span>
-          <span className="num right">{padDecimals(t.price, dp)}</span>
-          <span className="num right">{t.size}</span>
-        </div>
+      {shown.map((t, i) => (
+        <TapeRow key={i} side={t.takerSide} text={`${padDecimals(t.price, dp).padStart(priceCh)}${t.size.padStart(sizeCh)}`} title={`trade ${t.tradeId} at ${formatClock(t.exchTsMs)} (exchange), taker ${t.takerSide}`} />
       ))}
     </div>
   );
@@ -147,8 +207,18 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
     body.scrollTop = Math.max(0, mid.offsetTop - body.offsetTop - body.clientHeight / 2 + mid.clientHeight / 2);
   }, [hasView, depth]);
 
-  const rows = useMemo(() => (lb ? ladderRows(lb.view, lb.changed) : null), [lb]);
-  const parity = (lb?.updates ?? 0) % 2;
+  // The levels the newest book changed stay highlighted until the next book replaces them, or
+  // HIGHLIGHT_MS when the book goes quiet. A static colour, not an animation: a fading animation
+  // per changed level kept the main thread restyling and repainting every row of every ladder on
+  // every frame at full feed rate (and each CSS animation sent React two DOM events).
+  const [quiet, setQuiet] = useState<LadderBook | null>(null);
+  useEffect(() => {
+    if (!lb || lb.changed.size === 0) return;
+    const t = setTimeout(() => setQuiet(lb), HIGHLIGHT_MS);
+    return () => clearTimeout(t);
+  }, [lb]);
+  const highlight = lb !== undefined && quiet !== lb;
+  const rows = useMemo(() => (lb ? ladderRows(lb.view, highlight ? lb.changed : NOTHING_CHANGED) : null), [lb, highlight]);
   const view = lb?.view;
   const bestBid = view?.bids[0]?.price ?? null;
   const bestAsk = view?.asks[0]?.price ?? null;
@@ -162,9 +232,14 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
   const sizeDp = maxDecimals(all.map((r) => r.size));
   const cumDp = maxDecimals(all.map((r) => r.cum));
   // Column widths in characters from the longest value shown, so long decimals never clip and
-  // every row of this ladder lines up (the rows are separate grids).
+  // every row of this ladder lines up (each row is one line padded to the columns). The book's
+  // width is set from them too: rows are size-contained, the browser never measures them.
   const width = (vals: (string | undefined)[], dp: number, min: number) => Math.max(min, ...vals.map((v) => (v === undefined ? 1 : padDecimals(v, dp).length)));
-  const cols = `${width(all.map((r) => r.price), priceDp, 6) + 1}ch ${width(all.map((r) => r.size), sizeDp, 5) + 1}ch ${width(all.map((r) => r.cum), cumDp, 5) + 1}ch 1.2ch`;
+  const colCh = [width(all.map((r) => r.price), priceDp, 6) + 1, width(all.map((r) => r.size), sizeDp, 5) + 1, width(all.map((r) => r.cum), cumDp, 5) + 1] as const;
+  const dp = { price: priceDp, size: sizeDp, cum: cumDp };
+  const spreadLine = spread !== null ? `── spread ${spread} · mid ${mid ?? '–'} ──` : view && (view.bids.length === 0 || view.asks.length === 0) ? '── one side empty ──' : '──';
+  // Wide enough for the spread line too (same font), which would otherwise wrap.
+  const bookStyle = { ['--ladder-chars' as string]: `${Math.max(colCh[0] + colCh[1] + colCh[2] + 2, spreadLine.length + 2)}` };
   const asksTopDown = rows ? [...rows.asks].reverse() : [];
   const firstUntrustedAsk = asksTopDown.findLastIndex((r) => r.untrusted);
   const firstUntrustedBid = rows ? rows.bids.findIndex((r) => r.untrusted) : -1;
@@ -208,28 +283,23 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
         trust: {view ? trustText(view.trustBand) : '–'} · {view ? `${formatCount(view.bids.length)}+${formatCount(view.asks.length)} of top ${depth}` : ''} · {view ? formatClock(view.tsMs) : ''}
       </div>
       <div className="ladder-body" ref={bodyRef}>
-        <div className="ladder-book" style={{ ['--ladder-cols' as string]: cols }}>
-          <div className="lrow lhead">
-            <span className="right">price</span>
-            <span className="right">size</span>
-            <span className="right">cum</span>
-            <span />
-          </div>
+        <div className="ladder-book" style={bookStyle}>
+          <div className="lrow lhead">{`${'price'.padStart(colCh[0])}${'size'.padStart(colCh[1])}${'cum'.padStart(colCh[2])}`}</div>
           {view === undefined ? <div className="muted ladder-wait">subscribed; the first frame has not arrived</div> : null}
           {asksTopDown.map((r, i) => (
-            <div key={`a${asksTopDown.length - i}`}>
-              <LevelRow r={r} priceDp={priceDp} sizeDp={sizeDp} cumDp={cumDp} parity={parity} />
-              {i === firstUntrustedAsk && view ? <TrustEdge side="ask" band={view.trustBand} /> : null}
-            </div>
+            <Fragment key={`a${asksTopDown.length - i}`}>
+              {levelRow(r, 'level', dp, colCh)}
+              {i === firstUntrustedAsk && view ? <TrustEdge key="edge" side="ask" band={view.trustBand} /> : null}
+            </Fragment>
           ))}
-          <div className="spread-row num" data-testid="ladder-spread-row" ref={spreadRef}>
-            {spread !== null ? `── spread ${spread} · mid ${mid ?? '–'} ──` : view && (view.bids.length === 0 || view.asks.length === 0) ? '── one side empty ──' : '──'}
+          <div className="spread-row" data-testid="ladder-spread-row" ref={spreadRef}>
+            {spreadLine}
           </div>
           {rows?.bids.map((r, i) => (
-            <div key={`b${i}`}>
-              {i === firstUntrustedBid && view ? <TrustEdge side="bid" band={view.trustBand} /> : null}
-              <LevelRow r={r} priceDp={priceDp} sizeDp={sizeDp} cumDp={cumDp} parity={parity} />
-            </div>
+            <Fragment key={`b${i}`}>
+              {i === firstUntrustedBid && view ? <TrustEdge key="edge" side="bid" band={view.trustBand} /> : null}
+              {levelRow(r, 'level', dp, colCh)}
+            </Fragment>
           ))}
         </div>
         <TradeTape trades={trades} />

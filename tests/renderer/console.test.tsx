@@ -12,6 +12,7 @@ import { act, cleanup, fireEvent, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BookView, SymbolStatus } from '../../src-shared/contracts/engineApi.ts';
 import { parseScaledBig, requiredScale } from '../../src-shared/model/decimal.ts';
+import { HIGHLIGHT_MS } from '../../src-renderer/components/DepthLadder.tsx';
 import { ROW_PX } from '../../src-renderer/components/SymbolsTable.tsx';
 import { bookKey } from '../../src-renderer/stores/keys.ts';
 import { openLadder } from '../../src-renderer/stores/uiStore.ts';
@@ -233,6 +234,75 @@ describe('depth ladder', () => {
     const prev = new Map<string, string>([...cut(a!).bids.map((l): [string, string] => [`b${l.price}`, l.size]), ...cut(a!).asks.map((l): [string, string] => [`a${l.price}`, l.size])]);
     const expected = [...cut(b!).bids.filter((l) => prev.get(`b${l.price}`) !== l.size).map((l) => `ladder-bid:${l.price}`), ...cut(b!).asks.filter((l) => prev.get(`a${l.price}`) !== l.size).map((l) => `ladder-ask:${l.price}`)];
     expect(changed.sort()).toEqual(expected.sort());
+  });
+
+  it('drops the highlight once the book stays quiet for HIGHLIGHT_MS', async () => {
+    const fx = await consoleFixture([BYBIT]);
+    const v = await boot(fx);
+    const key = 'bybit-linear|ETHUSDT';
+    act(() => openLadder(h!.session.stores.ui, { venue: 'bybit-linear', symbol: 'ETHUSDT' }));
+    await h!.frame();
+    const [a, b] = fx.bookViews.get(key)!.slice(3, 5);
+    const cut = (x: BookView): BookView => ({ ...x, bids: x.bids.slice(0, 20), asks: x.asks.slice(0, 20) });
+    await h!.emit('book.frame', { books: [cut(a!)], trades: [] });
+    await h!.frame();
+    await h!.emit('book.frame', { books: [cut(b!)], trades: [] });
+    await h!.frame();
+    const ladder = v.getByTestId('ladder-bybit-linear-ETHUSDT');
+    expect(ladder.querySelectorAll('.lrow.changed').length).toBeGreaterThan(0);
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, HIGHLIGHT_MS + 100));
+    });
+    expect(ladder.querySelectorAll('.lrow.changed').length).toBe(0);
+    // The levels themselves are unchanged.
+    expect(ladderLevels(ladder, 'bid').map(({ price, size }) => ({ price, size }))).toEqual(cut(b!).bids);
+  });
+
+  it('writes to the DOM only the level rows whose level, highlight or depth bar changed', async () => {
+    const fx = await consoleFixture([BYBIT]);
+    const v = await boot(fx);
+    const key = 'bybit-linear|ETHUSDT';
+    act(() => openLadder(h!.session.stores.ui, { venue: 'bybit-linear', symbol: 'ETHUSDT' }));
+    await h!.frame();
+    const cut = (x: BookView): BookView => ({ ...x, bids: x.bids.slice(0, 20), asks: x.asks.slice(0, 20) });
+    const real = fx.bookViews.get(key)!.slice(3, 12).map(cut);
+    // Consecutive real states, then the last one again (a frame whose levels did not move, as
+    // when only the sequence or the trades changed): every row that shows the same is left alone.
+    const states = [...real, { ...real.at(-1)!, bids: real.at(-1)!.bids.map((l) => ({ ...l })), asks: real.at(-1)!.asks.map((l) => ({ ...l })) }];
+    const ladder = () => v.getByTestId('ladder-bybit-linear-ETHUSDT');
+    const rowsOf = (el: HTMLElement) => [...el.querySelectorAll<HTMLElement>('[data-testid="ladder-bid"]')];
+    // What a row shows: its attributes, classes, inline style (depth bar) and text.
+    const shown = (r: HTMLElement) => `${r.className}|${r.getAttribute('style')}|${r.getAttribute('data-price')}|${r.getAttribute('data-size')}|${r.getAttribute('data-cum')}|${r.textContent}`;
+    const touched = (records: MutationRecord[]) => {
+      const out = new Set<HTMLElement>();
+      for (const m of records) {
+        const el = m.target instanceof HTMLElement ? m.target : m.target.parentElement;
+        const row = el?.closest<HTMLElement>('.lrow');
+        if (row) out.add(row);
+      }
+      return out;
+    };
+    const observer = new MutationObserver(() => {});
+    observer.observe(ladder(), { subtree: true, attributes: true, characterData: true, childList: true });
+    let snapshot: { node: HTMLElement; shown: string }[] = [];
+    let sawUntouched = false;
+    for (const s of states) {
+      await h!.emit('book.frame', { books: [s], trades: [] });
+      await h!.frame();
+      const written = touched(observer.takeRecords());
+      for (const [i, r] of rowsOf(ladder()).entries()) {
+        const before = snapshot[i];
+        if (before === undefined) continue;
+        expect(r, `row ${i} is updated in place`).toBe(before.node);
+        if (shown(r) === before.shown) {
+          sawUntouched = true;
+          expect(written.has(r), `row ${i} shows the same and was not written`).toBe(false);
+        }
+      }
+      snapshot = rowsOf(ladder()).map((node) => ({ node, shown: shown(node) }));
+    }
+    observer.disconnect();
+    expect(sawUntouched).toBe(true);
   });
 });
 
