@@ -116,10 +116,15 @@ export class VerifyRun {
 
   private nowMs = (): number => (this.current ? Number(this.current.recvTsNs / 1_000_000n) : 0);
 
+  /** The connection of the previous record (consecutive records mostly share one). */
+  private lastConn: ConnState | undefined;
+
   private conn(label: string, spec: VenueSpec): ConnState {
+    const last = this.lastConn;
+    if (last !== undefined && last.label === label && last.spec === spec) return last;
     const key = `${spec.id}|${label}`;
-    let c = this.conns.get(key);
-    if (c !== undefined) return c;
+    const c = this.conns.get(key);
+    if (c !== undefined) return (this.lastConn = c);
     const books = new Map<string, SymbolBook>();
     const state: ConnState = { label, spec, books, session: undefined as unknown as VenueSession, ctx: undefined as unknown as SessionContext, closed: false };
     const ctx: SessionContext = {

@@ -29,6 +29,8 @@ import { setLevels } from '../setLevels.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { FUTURES_STYLE_RULES, RestAligned, SPOT_STYLE_RULES } from '../../sync/restAligned.ts';
 import type { IdRange } from '../../sync/restAligned.ts';
+import { TopRing } from './topRing.ts';
+import type { TopAfter } from './topRing.ts';
 
 export type BinanceMarket = 'spot' | 'usdm' | 'coinm';
 
@@ -36,15 +38,6 @@ export type BinanceMarket = 'spot' | 'usdm' | 'coinm';
 interface DepthPayload {
   raw: string;
   b: number;
-}
-
-interface TopAfter {
-  bidPrice: number;
-  bidSize: number;
-  askPrice: number;
-  askSize: number;
-  priceScale: number;
-  sizeScale: number;
 }
 
 interface Ticker {
@@ -58,7 +51,7 @@ interface Ticker {
 interface SymbolState {
   aligned: RestAligned<DepthPayload>;
   /** Best bid/ask after each recently applied diff, keyed by its final id `u`. */
-  tops: Map<number, TopAfter>;
+  tops: TopRing;
   /** bookTickers whose `u` is ahead of the book, waiting for the diff with that final id. */
   pendingTickers: Map<number, Ticker>;
 }
@@ -107,7 +100,7 @@ export class BinanceSession implements VenueSession {
           requestSnapshot: (b, priority) => this.ctx.requestSnapshot(b.symbol, priority),
           applied: (b, ids) => this.recordTop(b, ids.last),
         }),
-        tops: new Map(),
+        tops: new TopRing(TOPS_KEPT),
         pendingTickers: new Map(),
       };
       this.states.set(sb.symbol, st);
@@ -145,7 +138,7 @@ export class BinanceSession implements VenueSession {
     // Documented key order: e, E, (T), s, (ps), U, u, (pu), b, a. Each search starts where the
     // previous key was found, so the frame is scanned about once.
     const eAt = valueIndex(raw, 'E');
-    const symbol = scanString(raw, 's', eAt < 0 ? 0 : eAt);
+    const symbol = this.symbolAt(raw, eAt < 0 ? 0 : eAt);
     const uAt = valueIndex(raw, 'U');
     const first = scanUint(raw, 'U', uAt - 4);
     const last = scanUint(raw, 'u', uAt);
@@ -157,6 +150,22 @@ export class BinanceSession implements VenueSession {
     const ids: IdRange = { first, last, prev: this.market === 'spot' ? -1 : scanUint(raw, 'pu', uAt) };
     this.state(sb).aligned.onDiff(ids, { raw, b }, recvTsNs);
     return true;
+  }
+
+  /** Symbol of the previous frame: most frames on a connection name the same one. */
+  private lastSymbol = '';
+
+  /**
+   * The `s` value of a frame. When it is the previous frame's symbol the same string is returned
+   * (compared in place), so the book lookup hashes nothing new.
+   */
+  private symbolAt(raw: string, from: number): string | undefined {
+    const last = this.lastSymbol;
+    const j = valueIndex(raw, 's', from);
+    if (j >= 0 && last !== '' && raw.charCodeAt(j) === 34 && raw.charCodeAt(j + 1 + last.length) === 34 && raw.startsWith(last, j + 1)) return last;
+    const s = scanString(raw, 's', from);
+    if (s !== undefined) this.lastSymbol = s;
+    return s;
   }
 
   /** depthUpdate that did not scan (unexpected layout): same handling from the parsed object. */
@@ -283,16 +292,8 @@ export class BinanceSession implements VenueSession {
   /** After a diff with final id `u` was applied: remember the top and settle a waiting ticker. */
   private recordTop(sb: SymbolBook, u: number): void {
     const st = this.state(sb);
-    const b = sb.book;
-    st.tops.set(u, {
-      bidPrice: b.bids.bestPrice(),
-      bidSize: b.bids.bestSize(),
-      askPrice: b.asks.bestPrice(),
-      askSize: b.asks.bestSize(),
-      priceScale: b.priceScale,
-      sizeScale: b.sizeScale,
-    });
-    if (st.tops.size > TOPS_KEPT) st.tops.delete(st.tops.keys().next().value as number);
+    st.tops.record(u, sb.book);
+    if (st.pendingTickers.size === 0) return;
     const t = st.pendingTickers.get(u);
     if (t !== undefined) {
       st.pendingTickers.delete(u);
