@@ -75,6 +75,10 @@ describe('OrderBook on real Binance diffs', () => {
         expect(book.bids.priceAt(10)).toBe(all.bids[10]![0]);
         expect(book.asks.sizeAtLevel(70)).toBe(all.asks[70]![1]);
         expect(book.bids.worstPrice()).toBe(all.bids[all.bids.length - 1]![0]);
+        expect(book.asks.bestPrice()).toBe(all.asks[0]![0]);
+        // Point lookups all over the book (they start from the last block touched).
+        for (let i = 0; i < all.bids.length; i += 97) expect(book.bids.sizeAt(all.bids[i]![0])).toBe(all.bids[i]![1]);
+        for (let i = all.asks.length - 1; i >= 0; i -= 89) expect(book.asks.sizeAt(all.asks[i]![0])).toBe(all.asks[i]![1]);
         compared++;
       }
     }
