@@ -30,6 +30,8 @@ import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { FUTURES_STYLE_RULES, RestAligned, SPOT_STYLE_RULES } from '../../sync/restAligned.ts';
 import type { IdRange } from '../../sync/restAligned.ts';
 import { TopRing } from './topRing.ts';
+import { DepthHeader, scanDepthHeader } from './depthHeader.ts';
+import { frameBytes } from '../../sync/frameBytes.ts';
 import type { TopAfter } from './topRing.ts';
 
 export type BinanceMarket = 'spot' | 'usdm' | 'coinm';
@@ -135,6 +137,16 @@ export class BinanceSession implements VenueSession {
 
   /** Scan a depthUpdate frame in place. Returns false when the layout is not the expected one. */
   private scanDepth(raw: string, recvTsNs: bigint): boolean {
+    const bytes = frameBytes(raw);
+    const h = this.header;
+    if (bytes !== null && scanDepthHeader(bytes, h)) {
+      const sb = this.ctx.book(this.symbolBytes(raw, bytes, h.symStart, h.symEnd));
+      if (sb === undefined) return true;
+      sb.observe(recvTsNs, h.eventMs);
+      const ids: IdRange = { first: h.first, last: h.last, prev: this.market === 'spot' ? -1 : h.prev };
+      this.state(sb).aligned.onDiff(ids, { raw, b: h.bids }, recvTsNs);
+      return true;
+    }
     // Documented key order: e, E, (T), s, (ps), U, u, (pu), b, a. Each search starts where the
     // previous key was found, so the frame is scanned about once.
     const eAt = valueIndex(raw, 'E');
@@ -154,6 +166,18 @@ export class BinanceSession implements VenueSession {
 
   /** Symbol of the previous frame: most frames on a connection name the same one. */
   private lastSymbol = '';
+  private readonly header = new DepthHeader();
+
+  /** `raw.slice(start, end)`, or the previous symbol's string when the bytes spell it. */
+  private symbolBytes(raw: string, b: Uint8Array, start: number, end: number): string {
+    const last = this.lastSymbol;
+    if (end - start === last.length) {
+      let i = 0;
+      while (i < last.length && b[start + i] === last.charCodeAt(i)) i++;
+      if (i === last.length) return last;
+    }
+    return (this.lastSymbol = raw.slice(start, end));
+  }
 
   /**
    * The `s` value of a frame. When it is the previous frame's symbol the same string is returned
