@@ -3,8 +3,12 @@
  * per venue, resyncs started per second per venue, and mid/spread of the inspected (selected)
  * symbol. The range buttons pick the last 1/5/15/60 minutes or everything; dragging on a chart
  * zooms into a span, double-click resets.
+ *
+ * The charts redraw at most once per CHART_REDRAW_MS of page time (at the newest samples): a
+ * replay at full speed brings a sample with every stats frame, and redrawing four plots for each
+ * took main-thread time from the table and the ladders for a picture no one reads at 2 Hz.
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import { useConsole, useSession } from '../ConsoleContext.tsx';
 import { CHART_RANGES } from '../stores/uiStore.ts';
@@ -15,12 +19,35 @@ import type { SeriesSpec } from './UPlotChart.tsx';
 
 const RANGE_S: Record<ChartRange, number | null> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, all: null };
 
+export const CHART_REDRAW_MS = 1_000;
+
+/** `value`, followed at most once per `ms` (the newest value, after at most `ms`). */
+export function useThrottled<T>(value: T, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(Number.NEGATIVE_INFINITY);
+  useEffect(() => {
+    if (Object.is(value, shown)) return;
+    const show = () => {
+      last.current = performance.now();
+      setShown(value);
+    };
+    const wait = last.current + ms - performance.now();
+    if (wait <= 0) {
+      show();
+      return;
+    }
+    const t = setTimeout(show, wait);
+    return () => clearTimeout(t);
+  }, [value, shown, ms]);
+  return shown;
+}
+
 export function ChartsPanel() {
   const session = useSession();
   const ui = session.stores.ui;
   const range = useConsole('ui', (s) => s.chartRange);
   const selected = useConsole('ui', (s) => s.selected);
-  const version = useConsole('history', (s) => s.version);
+  const version = useThrottled(useConsole('history', (s) => s.version), CHART_REDRAW_MS);
   const h = session.stores.history.getState();
   const venues = Object.keys(h.venues).sort();
   const venueKey = venues.join(',');
