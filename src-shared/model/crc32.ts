@@ -6,7 +6,9 @@
  * zlib.crc32(Buffer.from(text, 'utf8')).
  *
  * Incremental by design: `crc32Update(state, piece)` lets a checksum walk the book level by level
- * without building the whole string. Start from `CRC32_INIT`, finish with `crc32Final`.
+ * without building the whole string. Start from `CRC32_INIT`, finish with `crc32Final`. The book
+ * checksums that run on every message write their text as bytes instead (`writeScaled`,
+ * `writeUInt`, no strings) and hash it in one `crc32Bytes` call.
  * Pure TypeScript: src-shared cannot use node:zlib.
  */
 
@@ -73,58 +75,139 @@ export function toSigned32(unsigned: number): number {
   return unsigned | 0;
 }
 
-/** Scratch for digit emission (an i64 has at most 19 digits). */
-const DIGITS = new Uint8Array(24);
+const POW10: number[] = [];
+for (let i = 0, v = 1; i <= 22; i++, v *= 10) POW10.push(v);
 
 /**
- * Feed the decimal digits of a non-negative integer (no leading zeros; "0" for 0) into a running
- * CRC, without building a string. Only for safe integers (callers take the text path otherwise).
+ * Slicing-by-8 tables (eight 256-entry tables): `crc32Bytes` folds eight bytes per step instead
+ * of one, for the checksums that hash a whole book's text every message.
  */
-export function crc32UInt(crc: number, n: number): number {
-  let len = 0;
-  do {
-    const q = Math.floor(n / 10);
-    DIGITS[len++] = 48 + (n - q * 10);
-    n = q;
-  } while (n > 0);
+const T8 = new Uint32Array(256 * 8);
+for (let n = 0; n < 256; n++) T8[n] = TABLE[n]!;
+for (let n = 0; n < 256; n++) {
+  let c = T8[n]!;
+  for (let k = 1; k < 8; k++) {
+    c = T8[c & 0xff]! ^ (c >>> 8);
+    T8[k * 256 + n] = c >>> 0;
+  }
+}
+
+/** Feed `b[start..end)` (bytes) into a running CRC state. */
+export function crc32Bytes(crc: number, b: Uint8Array, start: number, end: number): number {
   let c = crc;
-  while (len > 0) c = byte(c, DIGITS[--len]!);
+  let i = start;
+  while (end - i >= 8) {
+    const lo = c ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24));
+    c =
+      T8[1792 + (lo & 0xff)]! ^
+      T8[1536 + ((lo >>> 8) & 0xff)]! ^
+      T8[1280 + ((lo >>> 16) & 0xff)]! ^
+      T8[1024 + (lo >>> 24)]! ^
+      T8[768 + b[i + 4]!]! ^
+      T8[512 + b[i + 5]!]! ^
+      T8[256 + b[i + 6]!]! ^
+      T8[b[i + 7]!]!;
+    i += 8;
+  }
+  while (i < end) c = T8[(c ^ b[i++]!) & 0xff]! ^ (c >>> 8);
   return c;
 }
 
+/** "00".."99" as ASCII pairs. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 48 + Math.floor(i / 10);
+  PAIRS[2 * i + 1] = 48 + (i % 10);
+}
+
 /**
- * Feed the canonical text of a decimal mantissa at `scale` (as `formatScaled` renders it: no
- * trailing zeros, no exponent, '-' for negatives) into a running CRC without building a string.
- * The book checksums hash these texts for every level of every message, so this is a hot path.
+ * Write the decimal digits of a non-negative safe integer (no leading zeros; "0" for 0) at
+ * `b[at]`; returns the index after them. Two digits per division, in int32 arithmetic below 2^31.
  */
-export function crc32Scaled(crc: number, mantissa: number, scale: number): number {
-  let c = crc;
+export function writeUInt(b: Uint8Array, at: number, n: number): number {
+  let len = 1;
+  while (len < 16 && n >= POW10[len]!) len++;
+  return writeDigits(b, at, n, len);
+}
+
+/** Write `n` as exactly `width` digits (leading zeros) ending at `at + width`; returns that. */
+function writeDigits(b: Uint8Array, at: number, n: number, width: number): number {
+  const end = at + width;
+  let i = end;
+  let v = n;
+  while (v > 0x7fffffff) {
+    const q = Math.floor(v / 100);
+    const r = v - q * 100;
+    b[--i] = PAIRS[2 * r + 1]!;
+    b[--i] = PAIRS[2 * r]!;
+    v = q;
+  }
+  let w = v | 0;
+  while (w >= 100) {
+    const q = (w / 100) | 0;
+    const r = w - q * 100;
+    b[--i] = PAIRS[2 * r + 1]!;
+    b[--i] = PAIRS[2 * r]!;
+    w = q;
+  }
+  if (w >= 10) {
+    b[--i] = PAIRS[2 * w + 1]!;
+    b[--i] = PAIRS[2 * w]!;
+  } else {
+    b[--i] = 48 + w;
+  }
+  while (i > at) b[--i] = 48;
+  return end;
+}
+
+/**
+ * Write the canonical text of a mantissa at `scale` (as `formatScaled` renders it: no trailing
+ * zeros, '-' for negatives) at `b[at]`; returns the index after it. Safe integers only (callers
+ * take the text path otherwise).
+ */
+export function writeScaled(b: Uint8Array, at: number, mantissa: number, scale: number): number {
   let a = mantissa;
   if (a < 0) {
-    c = byte(c, 45);
+    b[at++] = 45;
     a = -a;
   }
-  if (scale === 0) return crc32UInt(c, a);
+  if (a <= 0x7fffffff && scale <= 9) return writeScaledInt(b, at, a | 0, scale);
+  if (scale === 0) return writeUInt(b, at, a);
   const p = POW10[scale]!;
   const int = Math.floor(a / p);
   let frac = a - int * p;
-  c = crc32UInt(c, int);
-  if (frac === 0) return c;
+  at = writeUInt(b, at, int);
+  if (frac === 0) return at;
   let width = scale;
   while (frac % 10 === 0) {
     frac /= 10;
     width--;
   }
-  c = byte(c, 46);
-  let len = 0;
-  while (len < width) {
-    const q = Math.floor(frac / 10);
-    DIGITS[len++] = 48 + (frac - q * 10);
-    frac = q;
-  }
-  while (len > 0) c = byte(c, DIGITS[--len]!);
-  return c;
+  b[at++] = 46;
+  return writeDigits(b, at, frac, width);
 }
 
-const POW10: number[] = [];
-for (let i = 0, v = 1; i <= 22; i++, v *= 10) POW10.push(v);
+/** Digits of a non-negative int32. */
+function digitCount(n: number): number {
+  if (n < 100000) return n < 100 ? (n < 10 ? 1 : 2) : n < 1000 ? 3 : n < 10000 ? 4 : 5;
+  return n < 10000000 ? (n < 1000000 ? 6 : 7) : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+}
+
+/** `writeScaled` for a mantissa below 2^31 at a scale up to 9: int32 arithmetic throughout. */
+function writeScaledInt(b: Uint8Array, at: number, a: number, scale: number): number {
+  if (scale === 0) return writeDigits(b, at, a, digitCount(a));
+  const p = POW10[scale]! | 0;
+  const int = (a / p) | 0;
+  let frac = (a - int * p) | 0;
+  at = writeDigits(b, at, int, digitCount(int));
+  if (frac === 0) return at;
+  let width = scale;
+  for (;;) {
+    const q = (frac / 10) | 0;
+    if (frac - q * 10 !== 0) break;
+    frac = q;
+    width--;
+  }
+  b[at++] = 46;
+  return writeDigits(b, at, frac, width);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { CRC32_INIT, crc32Final, crc32Scaled, crc32Text, crc32UInt, crc32Update, toSigned32 } from '../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Bytes, crc32Final, crc32Text, crc32Update, toSigned32, writeScaled, writeUInt } from '../../../src-shared/model/crc32.ts';
 import { formatScaled, parseScaled, requiredScale } from '../../../src-shared/model/decimal.ts';
 import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
 import { dataPath } from '../../support/data.ts';
@@ -26,24 +26,44 @@ describe('crc32Text', () => {
   });
 });
 
-describe('crc32Scaled / crc32UInt (digit emission without strings)', () => {
-  it('hashes exactly the text formatScaled renders, on every level of a real OKX recording', async () => {
+describe('writeScaled / writeUInt / crc32Bytes (book text as bytes, hashed at once)', () => {
+  const buf = new Uint8Array(64);
+  const text = (end: number) => Buffer.from(buf.subarray(0, end)).toString('latin1');
+
+  it('writes exactly the text formatScaled renders, on every level of a real OKX recording', async () => {
     const recs = await loadRecording(dataPath('okx/cryptofeed_books_2022-05-13.ndjson'));
     let n = 0;
     for (const r of recs) {
       if (r.dir !== 'recv' || !r.raw.includes('"books"')) continue;
       for (const m of r.raw.matchAll(/"(\d+(?:\.\d+)?)"/g)) {
-        const text = m[1]!;
-        for (const scale of [requiredScale(text), requiredScale(text) + 3]) {
-          const v = parseScaled(text, scale);
-          expect(formatScaled(v, scale)).toBe(text.includes('.') ? text.replace(/\.?0+$/, '') : text);
-          expect(crc32Final(crc32Scaled(CRC32_INIT, v, scale))).toBe(crc32Final(crc32Update(CRC32_INIT, formatScaled(v, scale))));
+        const t = m[1]!;
+        // The instrument's own scale, a wider one, and one beyond int32 mantissas.
+        for (const scale of [requiredScale(t), requiredScale(t) + 3, requiredScale(t) + 9]) {
+          const v = parseScaled(t, scale);
+          if (!Number.isSafeInteger(v)) continue;
+          expect(text(writeScaled(buf, 0, v, scale))).toBe(formatScaled(v, scale));
+          expect(text(writeScaled(buf, 0, -v, scale))).toBe(formatScaled(-v, scale));
           n++;
         }
       }
     }
     expect(n).toBeGreaterThan(10_000);
-    expect(crc32Final(crc32UInt(CRC32_INIT, 0))).toBe(crc32Final(crc32Update(CRC32_INIT, '0')));
-    expect(crc32Final(crc32Scaled(CRC32_INIT, -5, 2))).toBe(crc32Final(crc32Update(CRC32_INIT, '-0.05')));
+    expect(text(writeUInt(buf, 0, 0))).toBe('0');
+    expect(text(writeUInt(buf, 0, Number.MAX_SAFE_INTEGER))).toBe(String(Number.MAX_SAFE_INTEGER));
+    expect(text(writeScaled(buf, 0, -5, 2))).toBe('-0.05');
+    expect(text(writeScaled(buf, 0, 2 ** 31, 9))).toBe('2.147483648');
+  });
+
+  it('crc32Bytes equals zlib over any length and alignment (eight bytes per step plus the tail)', async () => {
+    const recs = await loadRecording(dataPath('okx/cryptofeed_books_2022-05-13.ndjson'));
+    const bytes = Buffer.from(recs.find((r) => r.dir === 'recv' && r.raw.length > 600)!.raw, 'utf8');
+    for (let start = 0; start < 9; start++) {
+      for (let end = start; end < 600; end += 7) {
+        expect(crc32Final(crc32Bytes(CRC32_INIT, bytes, start, end))).toBe(zlibCrc32(bytes.subarray(start, end)));
+      }
+    }
+    // Mixed with the string path in one running state.
+    const part = crc32Update(crc32Bytes(CRC32_INIT, bytes, 0, 100), ':x');
+    expect(crc32Final(part)).toBe(zlibCrc32(Buffer.concat([bytes.subarray(0, 100), Buffer.from(':x')])));
   });
 });

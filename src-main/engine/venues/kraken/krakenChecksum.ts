@@ -14,7 +14,7 @@
  * decimals, so the session learns them from the snapshot strings; v2 takes them from the
  * `instrument` channel (price_precision / qty_precision), krakenV2Session.ts.
  */
-import { CRC32_INIT, crc32Final, crc32UInt, crc32Update } from '../../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Bytes, crc32Final, crc32Update, writeUInt } from '../../../../src-shared/model/crc32.ts';
 import { formatWithDecimals } from '../../../../src-shared/model/decimal.ts';
 import type { LevelText } from '../../../../src-shared/model/market.ts';
 import type { BookSide, OrderBook } from '../../book/orderBook.ts';
@@ -41,30 +41,38 @@ export function krakenChecksumField(text: string): string {
  * integer mantissa * 10^(decimals - scale): hash its digits directly (hot path, every message).
  * Falls back to the text path when that integer is not a safe integer or would need rounding.
  */
-function field(crc: number, mantissa: number, scale: number, decimals: number): number {
+function field(buf: Uint8Array, at: number, mantissa: number, scale: number, decimals: number): number {
   const n = decimals >= scale ? mantissa * POW10[decimals - scale]! : mantissa / POW10[scale - decimals]!;
-  if (n > 0 && Number.isSafeInteger(n)) return crc32UInt(crc, n);
-  return crc32Update(crc, krakenChecksumField(formatWithDecimals(mantissa, scale, decimals)));
+  if (n > 0 && Number.isSafeInteger(n)) return writeUInt(buf, at, n);
+  const text = krakenChecksumField(formatWithDecimals(mantissa, scale, decimals));
+  for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
+  return at;
 }
 
-function sideText(side: BookSide, book: OrderBook, dec: WireDecimals, crc: number): number {
-  let c = crc;
+function sideText(side: BookSide, book: OrderBook, dec: WireDecimals, buf: Uint8Array, at: number): number {
   const ps = book.priceScale;
   const ss = book.sizeScale;
   side.forEachBest(KRAKEN_CHECKSUM_DEPTH, (p, s) => {
-    c = field(c, p, ps, dec.price);
-    c = field(c, s, ss, dec.size);
+    at = field(buf, at, p, ps, dec.price);
+    at = field(buf, at, s, ss, dec.size);
   });
-  return c;
+  return at;
 }
+
+/**
+ * Unsigned checksum of a local book, as Kraken would send it for this state (asks then bids,
+ * best first). Hot path (every message): the text is written as bytes and hashed once.
+ */
+export function krakenBookChecksum(book: OrderBook, dec: WireDecimals): number {
+  const end = sideText(book.bids, book, dec, TEXT, sideText(book.asks, book, dec, TEXT, 0));
+  return crc32Final(crc32Bytes(CRC32_INIT, TEXT, 0, end));
+}
+
+/** 40 fields of digits (a text fallback field is at most a few dozen characters). */
+const TEXT = new Uint8Array(4096);
 
 const POW10: number[] = [];
 for (let i = 0, v = 1; i <= 22; i++, v *= 10) POW10.push(v);
-
-/** Unsigned checksum of a local book rendered at the pair's wire decimals. */
-export function krakenBookChecksum(book: OrderBook, dec: WireDecimals): number {
-  return crc32Final(sideText(book.bids, book, dec, sideText(book.asks, book, dec, CRC32_INIT)));
-}
 
 /** The text the checksum hashes for a local book (diagnostics for a mismatch). */
 export function krakenBookChecksumText(book: OrderBook, dec: WireDecimals): string {

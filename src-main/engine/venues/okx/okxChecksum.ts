@@ -16,7 +16,7 @@
  * Checksum Field Deprecation", 2026-05-21; ccxt PR #30299): 0 or a missing field means "not
  * provided", never a failure.
  */
-import { CRC32_INIT, crc32Final, crc32Scaled, crc32Update, toSigned32 } from '../../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Bytes, crc32Final, crc32Update, toSigned32, writeScaled } from '../../../../src-shared/model/crc32.ts';
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 import type { LevelText } from '../../../../src-shared/model/market.ts';
 import type { BookSide, OrderBook } from '../../book/orderBook.ts';
@@ -95,25 +95,28 @@ export function okxBookChecksum(book: OrderBook): number {
     if (s > Number.MAX_SAFE_INTEGER || p > Number.MAX_SAFE_INTEGER) safe = false;
   });
   if (!safe) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
-  let crc = CRC32_INIT;
-  let first = true;
+  // The checksum text, written as bytes and hashed once.
+  const buf = TEXT;
+  let at = 0;
   for (let i = 0; i < OKX_CHECKSUM_DEPTH; i++) {
     if (i < nb) {
-      if (!first) crc = crc32Update(crc, ':');
-      first = false;
-      crc = crc32Update(crc32Scaled(crc, bp[i]!, ps), ':');
-      crc = crc32Scaled(crc, bs[i]!, ss);
+      if (at > 0) buf[at++] = 58;
+      at = writeScaled(buf, at, bp[i]!, ps);
+      buf[at++] = 58;
+      at = writeScaled(buf, at, bs[i]!, ss);
     }
     if (i < na) {
-      if (!first) crc = crc32Update(crc, ':');
-      first = false;
-      crc = crc32Update(crc32Scaled(crc, ap[i]!, ps), ':');
-      crc = crc32Scaled(crc, as[i]!, ss);
+      if (at > 0) buf[at++] = 58;
+      at = writeScaled(buf, at, ap[i]!, ps);
+      buf[at++] = 58;
+      at = writeScaled(buf, at, as[i]!, ss);
     }
   }
-  return toSigned32(crc32Final(crc));
+  return toSigned32(crc32Final(crc32Bytes(CRC32_INIT, buf, 0, at)));
 }
 
+/** 100 numbers of at most 21 characters (sign, 19 digits, point) and their separators. */
+const TEXT = new Uint8Array(4096);
 const TOP_BID_P = new Float64Array(OKX_CHECKSUM_DEPTH);
 const TOP_BID_S = new Float64Array(OKX_CHECKSUM_DEPTH);
 const TOP_ASK_P = new Float64Array(OKX_CHECKSUM_DEPTH);
