@@ -216,7 +216,8 @@ export class BinanceSession implements VenueSession {
     const bEnd = sb.applyLevelPairs(true, raw, p.b);
     if (bEnd < 0) return sb.state === 'resyncing' ? -1 : this.corrupt(sb);
     const n = sb.pairsApplied;
-    const a = valueIndex(raw, 'a', bEnd);
+    // The ask array follows the bids directly in every frame seen; search only otherwise.
+    const a = raw.startsWith(',"a":', bEnd) ? bEnd + 5 : valueIndex(raw, 'a', bEnd);
     if (a < 0 || sb.applyLevelPairs(false, raw, a) < 0) return sb.state === 'resyncing' ? -1 : this.corrupt(sb);
     return n + sb.pairsApplied;
   }
