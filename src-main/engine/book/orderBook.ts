@@ -242,6 +242,21 @@ export class BookSide {
     }
   }
 
+  /** Copy the best `n` levels (best first) into `prices` and `sizes`; returns how many. */
+  copyBest(n: number, prices: Float64Array, sizes: Float64Array): number {
+    let i = 0;
+    const sign = this.sign;
+    for (let b = this.nb - 1; b >= 0 && i < n; b--) {
+      const keys = this.blocksK[b]!;
+      const sz = this.blocksS[b]!;
+      for (let j = this.counts[b]! - 1; j >= 0 && i < n; j--, i++) {
+        prices[i] = sign * keys[j]!;
+        sizes[i] = sz[j]!;
+      }
+    }
+    return i;
+  }
+
   /** Price of the worst level held, NaN when empty. */
   worstPrice(): number {
     return this.count > 0 ? this.sign * this.blocksK[0]![0]! : Number.NaN;

@@ -83,18 +83,10 @@ export function okxBookChecksum(book: OrderBook): number {
   const bs = TOP_BID_S;
   const ap = TOP_ASK_P;
   const as = TOP_ASK_S;
-  let safe = true;
-  book.bids.forEachBest(nb, (p, s, i) => {
-    bp[i] = p;
-    bs[i] = s;
-    if (s > Number.MAX_SAFE_INTEGER || p > Number.MAX_SAFE_INTEGER) safe = false;
-  });
-  book.asks.forEachBest(na, (p, s, i) => {
-    ap[i] = p;
-    as[i] = s;
-    if (s > Number.MAX_SAFE_INTEGER || p > Number.MAX_SAFE_INTEGER) safe = false;
-  });
-  if (!safe) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
+  book.bids.copyBest(nb, bp, bs);
+  book.asks.copyBest(na, ap, as);
+  for (let i = 0; i < nb; i++) if (bs[i]! > Number.MAX_SAFE_INTEGER || bp[i]! > Number.MAX_SAFE_INTEGER) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
+  for (let i = 0; i < na; i++) if (as[i]! > Number.MAX_SAFE_INTEGER || ap[i]! > Number.MAX_SAFE_INTEGER) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
   // The checksum text, written as bytes and hashed once.
   const buf = TEXT;
   let at = 0;
