@@ -4,7 +4,9 @@
  * For each data set the book messages (diffs, snapshots) are loaded into memory first, then fed
  * through the same offline run `depthdesk verify` uses (real venue sessions, real books). The
  * same messages go through tardis-dev's normalizing mapper + OrderBook in the same process, so
- * the ratio compares like with like. Prints figures; never asserts on them.
+ * the ratio compares like with like. Each side is run WARMUP times first and then RUNS times;
+ * the median run is reported (throughput), and latency comes from one more, timed, run.
+ * Prints figures; never asserts on them.
  */
 import { readRecording } from '../../src-main/engine/replay/recording.ts';
 import type { RecordLine } from '../../src-main/engine/replay/recording.ts';
@@ -40,6 +42,15 @@ async function load(ds: DataSet): Promise<RecordLine[]> {
     if (r.dir === 'connect' || r.dir === 'http' || (r.dir === 'recv' && ds.isBook(r.raw))) out.push(r);
   }
   return out;
+}
+
+/** Passes before measuring, and measured passes (the median is reported). */
+const WARMUP = 3;
+const RUNS = 5;
+
+/** The run with the median time. */
+function median<T extends { seconds: number }>(runs: T[]): T {
+  return [...runs].sort((a, b) => a.seconds - b.seconds)[runs.length >> 1]!;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -156,14 +167,15 @@ export async function run(): Promise<Record<string, number | string>> {
       continue;
     }
     const recs = await load(ds);
-    // Warm up both paths once (JIT), then measure.
-    runDepthdesk(ds, recs, false);
-    const thr = runDepthdesk(ds, recs, false);
+    // Both paths get the same treatment: WARMUP runs for the JIT to settle (the engine runs for
+    // hours; the first passes measure the compiler, not the code), then the median of RUNS.
+    for (let k = 0; k < WARMUP; k++) runDepthdesk(ds, recs, false);
+    const thr = median(Array.from({ length: RUNS }, () => runDepthdesk(ds, recs, false)));
     const lat = runDepthdesk(ds, recs, true);
     let tardis: { seconds: number; changes: number; levelUpdates: number } | null = null;
     try {
-      runTardis(ds, recs);
-      tardis = runTardis(ds, recs);
+      for (let k = 0; k < WARMUP; k++) runTardis(ds, recs);
+      tardis = median(Array.from({ length: RUNS }, () => runTardis(ds, recs)));
     } catch (e) {
       console.log(`engine: ${ds.name}: tardis-dev could not process the messages: ${(e as Error).message}`);
     }
