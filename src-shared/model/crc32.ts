@@ -26,6 +26,9 @@ function byte(crc: number, b: number): number {
   return TABLE[(crc ^ b) & 0xff]! ^ (crc >>> 8);
 }
 
+/** Feed one byte into a running CRC state. */
+export const crc32Byte = byte;
+
 /** Feed the UTF-8 bytes of `text` into a running CRC state. */
 export function crc32Update(crc: number, text: string): number {
   let c = crc;
@@ -210,4 +213,74 @@ function writeScaledInt(b: Uint8Array, at: number, a: number, scale: number): nu
   }
   b[at++] = 46;
   return writeDigits(b, at, frac, width);
+}
+
+/**
+ * Appending a text whose own CRC is known. The state update is linear, so the state after a text
+ * S from state c is Z_|S|(c) xor G(S), where Z_L is the effect of L zero bytes and G(S) the state
+ * after S from 0. Z_L is a linear map of 32 bits: four 256-entry tables per L (ZEROS, for L up
+ * to MAX_SEGMENT). A checksum over the top of a book then costs a few table reads per number
+ * whose text it already knows (`CrcSegments`), instead of a step per character.
+ */
+export const MAX_SEGMENT = 24;
+const ZEROS = new Int32Array((MAX_SEGMENT + 1) * 1024);
+for (let k = 0; k < 4; k++) for (let v = 0; v < 256; v++) ZEROS[k * 256 + v] = v << (8 * k);
+for (let L = 1; L <= MAX_SEGMENT; L++) {
+  for (let i = 0; i < 1024; i++) {
+    const prev = ZEROS[(L - 1) * 1024 + i]!;
+    ZEROS[L * 1024 + i] = TABLE[prev & 0xff]! ^ (prev >>> 8);
+  }
+}
+
+/** The state after `len` zero bytes from state `c` (len <= MAX_SEGMENT). */
+function crc32Zeros(c: number, len: number): number {
+  const o = len * 1024;
+  return ZEROS[o + (c & 0xff)]! ^ ZEROS[o + 256 + ((c >>> 8) & 0xff)]! ^ ZEROS[o + 512 + ((c >>> 16) & 0xff)]! ^ ZEROS[o + 768 + (c >>> 24)]!;
+}
+
+/**
+ * Per-position memory of the texts a book checksum hashes: for each position (e.g. "price of the
+ * 3rd best bid") the value last seen there, its text's length and CRC from state 0. Between two
+ * messages most of a book's top is unchanged, so most numbers are appended from here.
+ */
+export class CrcSegments {
+  private readonly vals: Float64Array;
+  private readonly crcs: Int32Array;
+  private readonly lens: Uint8Array;
+
+  constructor(slots: number) {
+    this.vals = new Float64Array(slots).fill(Number.NaN);
+    this.crcs = new Int32Array(slots);
+    this.lens = new Uint8Array(slots);
+  }
+
+  /** True when position `k` holds the text of `v`. */
+  has(k: number, v: number): boolean {
+    return this.vals[k] === v;
+  }
+
+  /** State `c` followed by the text kept at position `k`. */
+  append(c: number, k: number): number {
+    return crc32Zeros(c, this.lens[k]!) ^ this.crcs[k]!;
+  }
+
+  /**
+   * Keep `b[0..len)` as the text of `v` at position `k` and return state `c` followed by it.
+   * Texts longer than MAX_SEGMENT are hashed but not kept.
+   */
+  put(c: number, k: number, v: number, b: Uint8Array, len: number): number {
+    if (len > MAX_SEGMENT) {
+      this.vals[k] = Number.NaN;
+      return crc32Bytes(c, b, 0, len);
+    }
+    this.vals[k] = v;
+    this.lens[k] = len;
+    this.crcs[k] = crc32Bytes(0, b, 0, len);
+    return this.append(c, k);
+  }
+
+  /** Forget every position (the texts' scale changed). */
+  clear(): void {
+    this.vals.fill(Number.NaN);
+  }
 }

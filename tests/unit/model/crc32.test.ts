@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { CRC32_INIT, crc32Bytes, crc32Final, crc32Text, crc32Update, toSigned32, writeScaled, writeUInt } from '../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Bytes, crc32Final, crc32Text, crc32Update, CrcSegments, MAX_SEGMENT, toSigned32, writeScaled, writeUInt } from '../../../src-shared/model/crc32.ts';
 import { formatScaled, parseScaled, requiredScale } from '../../../src-shared/model/decimal.ts';
 import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
 import { dataPath } from '../../support/data.ts';
@@ -65,5 +65,35 @@ describe('writeScaled / writeUInt / crc32Bytes (book text as bytes, hashed at on
     // Mixed with the string path in one running state.
     const part = crc32Update(crc32Bytes(CRC32_INIT, bytes, 0, 100), ':x');
     expect(crc32Final(part)).toBe(zlibCrc32(Buffer.concat([bytes.subarray(0, 100), Buffer.from(':x')])));
+  });
+});
+
+describe('CrcSegments (texts appended by their own CRC)', () => {
+  it('gives the CRC of the concatenation for every text length, kept or not', async () => {
+    const recs = await loadRecording(dataPath('okx/cryptofeed_books_2022-05-13.ndjson'));
+    const bytes = Buffer.from(recs.find((r) => r.dir === 'recv' && r.raw.length > 600)!.raw, 'utf8');
+    const seg = new CrcSegments(4);
+    let c = CRC32_INIT;
+    let at = 0;
+    const pieces: Buffer[] = [];
+    for (let len = 0; len <= MAX_SEGMENT + 6; len++) {
+      const piece = bytes.subarray(at, at + len);
+      at += len;
+      const k = len % 4;
+      c = seg.put(c, k, len, new Uint8Array(piece), len);
+      pieces.push(piece);
+      expect(crc32Final(c), `len ${len}`).toBe(zlibCrc32(Buffer.concat(pieces)));
+      // Appending the kept text again equals hashing it again.
+      if (len <= MAX_SEGMENT) {
+        expect(seg.has(k, len)).toBe(true);
+        c = seg.append(c, k);
+        pieces.push(piece);
+        expect(crc32Final(c), `len ${len} again`).toBe(zlibCrc32(Buffer.concat(pieces)));
+      } else {
+        expect(seg.has(k, len)).toBe(false);
+      }
+    }
+    seg.clear();
+    expect(seg.has(1, 1)).toBe(false);
   });
 });

@@ -14,7 +14,7 @@
  * decimals, so the session learns them from the snapshot strings; v2 takes them from the
  * `instrument` channel (price_precision / qty_precision), krakenV2Session.ts.
  */
-import { CRC32_INIT, crc32Bytes, crc32Final, crc32Update, writeUInt } from '../../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Final, crc32Update, CrcSegments, writeUInt } from '../../../../src-shared/model/crc32.ts';
 import { formatWithDecimals } from '../../../../src-shared/model/decimal.ts';
 import type { LevelText } from '../../../../src-shared/model/market.ts';
 import type { BookSide, OrderBook } from '../../book/orderBook.ts';
@@ -41,35 +41,55 @@ export function krakenChecksumField(text: string): string {
  * integer mantissa * 10^(decimals - scale): hash its digits directly (hot path, every message).
  * Falls back to the text path when that integer is not a safe integer or would need rounding.
  */
-function field(buf: Uint8Array, at: number, mantissa: number, scale: number, decimals: number): number {
+function field(mantissa: number, scale: number, decimals: number): number {
   const n = decimals >= scale ? mantissa * POW10[decimals - scale]! : mantissa / POW10[scale - decimals]!;
-  if (n > 0 && Number.isSafeInteger(n)) return writeUInt(buf, at, n);
+  if (n > 0 && Number.isSafeInteger(n)) return writeUInt(TEXT, 0, n);
   const text = krakenChecksumField(formatWithDecimals(mantissa, scale, decimals));
-  for (let i = 0; i < text.length; i++) buf[at++] = text.charCodeAt(i);
-  return at;
+  if (text.length > TEXT.length) return -1;
+  for (let i = 0; i < text.length; i++) TEXT[i] = text.charCodeAt(i);
+  return text.length;
 }
 
-function sideText(side: BookSide, book: OrderBook, dec: WireDecimals, buf: Uint8Array, at: number): number {
-  const ps = book.priceScale;
-  const ss = book.sizeScale;
-  side.forEachBest(KRAKEN_CHECKSUM_DEPTH, (p, s) => {
-    at = field(buf, at, p, ps, dec.price);
-    at = field(buf, at, s, ss, dec.size);
-  });
-  return at;
+/** State `c` followed by the field of `v`, kept at position `k`. */
+function put(t: CrcSegments, c: number, k: number, v: number, scale: number, decimals: number): number {
+  if (t.has(k, v)) return t.append(c, k);
+  const len = field(v, scale, decimals);
+  if (len < 0) return crc32Update(c, krakenChecksumField(formatWithDecimals(v, scale, decimals)));
+  return t.put(c, k, v, TEXT, len);
+}
+
+function sideText(side: BookSide, book: OrderBook, dec: WireDecimals, t: CrcSegments, base: number, crc: number): number {
+  const n = side.copyBest(KRAKEN_CHECKSUM_DEPTH, PRICES, SIZES);
+  let c = crc;
+  for (let i = 0; i < n; i++) {
+    c = put(t, c, base + 2 * i, PRICES[i]!, book.priceScale, dec.price);
+    c = put(t, c, base + 2 * i + 1, SIZES[i]!, book.sizeScale, dec.size);
+  }
+  return c;
 }
 
 /**
  * Unsigned checksum of a local book, as Kraken would send it for this state (asks then bids,
- * best first). Hot path (every message): the text is written as bytes and hashed once.
+ * best first). Hot path (every message): each field's text is appended from the book's
+ * CrcSegments when it is the value seen at that position last time, else written and kept.
  */
 export function krakenBookChecksum(book: OrderBook, dec: WireDecimals): number {
-  const end = sideText(book.bids, book, dec, TEXT, sideText(book.asks, book, dec, TEXT, 0));
-  return crc32Final(crc32Bytes(CRC32_INIT, TEXT, 0, end));
+  let seg = SEGMENTS.get(book);
+  if (seg === undefined || seg.ps !== book.priceScale || seg.ss !== book.sizeScale || seg.pd !== dec.price || seg.sd !== dec.size) {
+    seg = { ps: book.priceScale, ss: book.sizeScale, pd: dec.price, sd: dec.size, texts: new CrcSegments(4 * KRAKEN_CHECKSUM_DEPTH) };
+    SEGMENTS.set(book, seg);
+  }
+  const t = seg.texts;
+  return crc32Final(sideText(book.bids, book, dec, t, 2 * KRAKEN_CHECKSUM_DEPTH, sideText(book.asks, book, dec, t, 0, CRC32_INIT)));
 }
 
-/** 40 fields of digits (a text fallback field is at most a few dozen characters). */
-const TEXT = new Uint8Array(4096);
+/** Per book, the fields of the last checksum (for the book's scales and wire decimals). */
+const SEGMENTS = new WeakMap<OrderBook, { ps: number; ss: number; pd: number; sd: number; texts: CrcSegments }>();
+
+/** One field's digits. */
+const TEXT = new Uint8Array(64);
+const PRICES = new Float64Array(KRAKEN_CHECKSUM_DEPTH);
+const SIZES = new Float64Array(KRAKEN_CHECKSUM_DEPTH);
 
 const POW10: number[] = [];
 for (let i = 0, v = 1; i <= 22; i++, v *= 10) POW10.push(v);

@@ -16,7 +16,7 @@
  * Checksum Field Deprecation", 2026-05-21; ccxt PR #30299): 0 or a missing field means "not
  * provided", never a failure.
  */
-import { CRC32_INIT, crc32Bytes, crc32Final, crc32Update, toSigned32, writeScaled } from '../../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Byte, crc32Final, crc32Update, CrcSegments, toSigned32, writeScaled } from '../../../../src-shared/model/crc32.ts';
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 import type { LevelText } from '../../../../src-shared/model/market.ts';
 import type { BookSide, OrderBook } from '../../book/orderBook.ts';
@@ -87,28 +87,45 @@ export function okxBookChecksum(book: OrderBook): number {
   book.asks.copyBest(na, ap, as);
   for (let i = 0; i < nb; i++) if (bs[i]! > Number.MAX_SAFE_INTEGER || bp[i]! > Number.MAX_SAFE_INTEGER) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
   for (let i = 0; i < na; i++) if (as[i]! > Number.MAX_SAFE_INTEGER || ap[i]! > Number.MAX_SAFE_INTEGER) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
-  // The checksum text, written as bytes and hashed once.
-  const buf = TEXT;
-  let at = 0;
+  // Interleaved bid/ask text; each number's text is appended from the book's CrcSegments when
+  // it is the value seen at that position last time (most of the top 25), else written and kept.
+  let seg = SEGMENTS.get(book);
+  if (seg === undefined || seg.ps !== ps || seg.ss !== ss) {
+    seg = { ps, ss, texts: new CrcSegments(4 * OKX_CHECKSUM_DEPTH) };
+    SEGMENTS.set(book, seg);
+  }
+  const t = seg.texts;
+  let c = CRC32_INIT;
+  let first = true;
   for (let i = 0; i < OKX_CHECKSUM_DEPTH; i++) {
     if (i < nb) {
-      if (at > 0) buf[at++] = 58;
-      at = writeScaled(buf, at, bp[i]!, ps);
-      buf[at++] = 58;
-      at = writeScaled(buf, at, bs[i]!, ss);
+      if (!first) c = crc32Byte(c, 58);
+      first = false;
+      c = crc32Byte(number(t, c, 4 * i, bp[i]!, ps), 58);
+      c = number(t, c, 4 * i + 1, bs[i]!, ss);
     }
     if (i < na) {
-      if (at > 0) buf[at++] = 58;
-      at = writeScaled(buf, at, ap[i]!, ps);
-      buf[at++] = 58;
-      at = writeScaled(buf, at, as[i]!, ss);
+      if (!first) c = crc32Byte(c, 58);
+      first = false;
+      c = crc32Byte(number(t, c, 4 * i + 2, ap[i]!, ps), 58);
+      c = number(t, c, 4 * i + 3, as[i]!, ss);
     }
   }
-  return toSigned32(crc32Final(crc32Bytes(CRC32_INIT, buf, 0, at)));
+  return toSigned32(crc32Final(c));
 }
 
-/** 100 numbers of at most 21 characters (sign, 19 digits, point) and their separators. */
-const TEXT = new Uint8Array(4096);
+/** State `c` followed by the text of `v`, kept at position `k`. */
+function number(t: CrcSegments, c: number, k: number, v: number, scale: number): number {
+  if (t.has(k, v)) return t.append(c, k);
+  return t.put(c, k, v, TEXT, writeScaled(TEXT, 0, v, scale));
+}
+
+/** Per book, the texts of the last checksum (for the book's current scales). */
+const SEGMENTS = new WeakMap<OrderBook, { ps: number; ss: number; texts: CrcSegments }>();
+
+/** One number's text: sign, up to 19 digits, point. */
+const TEXT = new Uint8Array(32);
+
 const TOP_BID_P = new Float64Array(OKX_CHECKSUM_DEPTH);
 const TOP_BID_S = new Float64Array(OKX_CHECKSUM_DEPTH);
 const TOP_ASK_P = new Float64Array(OKX_CHECKSUM_DEPTH);
