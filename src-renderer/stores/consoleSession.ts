@@ -64,6 +64,9 @@ export interface ConsoleSessionOptions {
 
 const PERF_KEPT = 2_000;
 
+/** Books (ladders) repainted per animation frame; the rest wait for the next frames, in turn. */
+export const LADDER_BOOKS_PER_FRAME = 2;
+
 export class ConsoleSession {
   readonly stores: ConsoleStores;
   readonly link: EngineLink;
@@ -158,12 +161,28 @@ export class ConsoleSession {
     const t0 = performance.now();
     const at = this.now();
     const stats = this.stats;
-    const books = this.books;
     const trades = this.trades;
     const events = this.events;
     const count = this.pendingCount;
     this.stats = [];
-    this.books = new Map();
+    // Ladders repaint in turn: at most LADDER_BOOKS_PER_FRAME books per frame, the ones waiting
+    // longest first (a Map keeps the order in which each book first arrived); the others keep
+    // their newest view for the next frame. Four busy ladders in one frame cost four layouts
+    // and paints; in turn, every frame stays short and each ladder still repaints many times a
+    // second.
+    let books = this.books;
+    if (books.size > LADDER_BOOKS_PER_FRAME) {
+      const now = new Map<string, PendingBook>();
+      for (const [k, v] of books) {
+        if (now.size === LADDER_BOOKS_PER_FRAME) break;
+        now.set(k, v);
+        books.delete(k);
+      }
+      this.books = books;
+      books = now;
+    } else {
+      this.books = new Map();
+    }
     this.trades = [];
     this.events = emptyPending();
     this.pendingCount = 0;
@@ -172,6 +191,10 @@ export class ConsoleSession {
     applyBookFrames(s.books, books, trades);
     applyEvents(s.events, events);
     if (stats.length > 0) this.sample();
+    if (this.books.size > 0 && !this.scheduled) {
+      this.scheduled = true;
+      this.scheduler.request(() => this.flush());
+    }
     this.perf.applyMs.push(performance.now() - t0);
     this.perf.batch.push(count);
     if (this.perf.applyMs.length > PERF_KEPT) {

@@ -12,6 +12,7 @@ import { RpcError } from '../../src-shared/contracts/rpc.ts';
 import { changedLevels } from '../../src-renderer/stores/booksStore.ts';
 import { manualProgress } from '../../src-renderer/stores/eventsStore.ts';
 import { bookKey } from '../../src-renderer/stores/keys.ts';
+import { LADDER_BOOKS_PER_FRAME } from '../../src-renderer/stores/consoleSession.ts';
 import { createUiStore, defaults, loadPersisted, openLadder, sanitize, STORAGE_KEY } from '../../src-renderer/stores/uiStore.ts';
 import { consoleFixture } from '../support/consoleFixtures.ts';
 import { MemoryStorage, settle, startHarness } from './harness.tsx';
@@ -100,6 +101,30 @@ describe('console session on real frames', () => {
     expect([...lb.changed].sort()).toEqual(expected.sort());
     expect(expected.length).toBeGreaterThan(0);
     expect(changedLevels(undefined, b).size).toBe(0);
+  });
+
+  it('repaints ladders in turn: at most LADDER_BOOKS_PER_FRAME books per frame, longest waiting first, newest view each', async () => {
+    const fx = await consoleFixture(FILES);
+    h = await startHarness(fx);
+    await until(() => h!.bridge.connected, 'open');
+    const keys = [...fx.bookViews.keys()].filter((k) => fx.bookViews.get(k)!.length > 3).slice(0, LADDER_BOOKS_PER_FRAME + 2);
+    expect(keys.length).toBe(LADDER_BOOKS_PER_FRAME + 2);
+    // One frame from the engine carrying every book, then newer views of the first book.
+    await h.emit('book.frame', { books: keys.map((k) => fx.bookViews.get(k)![1]!), trades: [] });
+    const newest = fx.bookViews.get(keys[0]!)![2]!;
+    await h.emit('book.frame', { books: [newest], trades: [] });
+    const books = h.session.stores.books;
+    h.scheduler.flush();
+    let shown = Object.keys(books.getState().books);
+    expect(shown).toEqual(keys.slice(0, LADDER_BOOKS_PER_FRAME));
+    expect(books.getState().books[keys[0]!]!.view).toEqual(newest);
+    // The rest are painted on the next frame, which the session asked for itself.
+    expect(h.scheduler.pending).toBe(1);
+    h.scheduler.flush();
+    shown = Object.keys(books.getState().books);
+    expect(shown.sort()).toEqual([...keys].sort());
+    for (const k of keys.slice(1)) expect(books.getState().books[k]!.view).toEqual(fx.bookViews.get(k)![1]);
+    expect(h.scheduler.pending).toBe(0);
   });
 
   it('keeps trades per book, newest first', async () => {
