@@ -39,6 +39,26 @@ export function scanUint(raw: string, key: string, from = 0): number {
   return digits > 0 && digits <= 16 && Number.isSafeInteger(v) ? v : -1;
 }
 
+/** An integer value of `key` (optionally negative, safe integer), or undefined. */
+export function scanInt(raw: string, key: string, from = 0): number | undefined {
+  let j = valueIndex(raw, key, from);
+  if (j < 0) return undefined;
+  const neg = raw.charCodeAt(j) === 45;
+  if (neg) j++;
+  let v = 0;
+  let digits = 0;
+  for (;; j++) {
+    const c = raw.charCodeAt(j);
+    if (c < 48 || c > 57) break;
+    v = v * 10 + (c - 48);
+    digits++;
+  }
+  const c = raw.charCodeAt(j);
+  // A fraction or exponent is not an integer.
+  if (digits === 0 || digits > 16 || c === 46 || c === 101 || c === 69 || !Number.isSafeInteger(v)) return undefined;
+  return neg ? -v : v;
+}
+
 /** A string value of `key` without escapes, or undefined. */
 export function scanString(raw: string, key: string, from = 0): string | undefined {
   const j = valueIndex(raw, key, from);

@@ -130,6 +130,45 @@ describe('OKX session', () => {
     expect(uni.counters.checksumFailed).toBe(0);
   });
 
+  it('scans updates in place and builds exactly what parsing them builds, re-laid-out frames included', async () => {
+    const frames = (await loadRecording(dataPath('okx/cryptofeed_books-l2-tbt_2022-02-27.ndjson'))).filter((r) => r.dir === 'recv').map((r) => r.raw);
+    // The same real stream with every update re-rendered by JSON.stringify with keys in another
+    // order (scalars before the arrays): the in-place scanner declines those and the JSON path
+    // takes them.
+    const relaid = frames.map((f) => {
+      if (!f.includes('"action":"update"')) return f;
+      const m = JSON.parse(f) as { arg: unknown; action: string; data: { asks: unknown; bids: unknown; [k: string]: unknown }[] };
+      return JSON.stringify({ arg: m.arg, action: m.action, data: m.data.map(({ asks, bids, ...rest }) => ({ ...rest, bids, asks })) });
+    });
+    const a = sessionHarness(okx);
+    const b = sessionHarness(okx);
+    a.feed(frames);
+    b.feed(relaid);
+    expect(a.books.size).toBeGreaterThan(5);
+    let checksums = 0;
+    for (const [sym, sa] of a.books) {
+      const sb = b.books.get(sym)!;
+      expect({ ...sa.counters }, sym).toEqual({ ...sb.counters });
+      expect(sa.book.top(400), sym).toEqual(sb.book.top(400));
+      checksums += sa.counters.checksumOk;
+      expect(sa.counters.checksumFailed).toBe(0);
+    }
+    expect(checksums).toBeGreaterThan(3000);
+  });
+
+  it('a level array that does not parse in an update invalidates that book only', async () => {
+    const frames = (await loadRecording(dataPath('okx/cryptofeed_books_2022-05-13.ndjson'))).filter((r) => r.dir === 'recv').map((r) => r.raw);
+    const i = frames.findIndex((f) => f.includes('"action":"update"') && f.includes('"instId":"BTC-USDT"') && f.includes('"bids":[['));
+    const h = sessionHarness(okx);
+    h.feed(frames.slice(0, i));
+    const btc = h.books.get('BTC-USDT')!;
+    expect(btc.state).toBe('live');
+    // Corrupt the real frame: a bid entry loses its opening quote.
+    h.feed([frames[i]!.replace('"bids":[["', '"bids":[[')]);
+    expect(btc.state).toBe('resyncing');
+    expect([...h.books.values()].filter((b) => b !== btc).every((b) => b.state === 'live')).toBe(true);
+  });
+
   it('reports an error event as an error notice', () => {
     const h = sessionHarness(okx);
     // Error frame shape of the connect doc: {"event":"error","code":"60012","msg":"..."}.

@@ -35,6 +35,7 @@ import { jsonObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
 import { setLevels } from '../setLevels.ts';
+import { scanInt, scanString, valueIndex } from '../../../../src-shared/model/jsonScan.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { okxBookChecksum, okxBookChecksumText } from './okxChecksum.ts';
 
@@ -139,6 +140,8 @@ export class OkxSession implements VenueSession {
 
   onMessage(raw: string, recvTsNs: bigint): void {
     if (raw === 'pong') return;
+    // Hot path: book updates are scanned in place (documented layout, one data element).
+    if (raw.startsWith('{"arg":{"channel":"books') && this.scanUpdate(raw, recvTsNs)) return;
     const msg = jsonObjectFrame<OkxFrame>(this.ctx, raw);
     if (msg === undefined) return;
     if (msg.event !== undefined) return this.onEvent(msg);
@@ -155,6 +158,68 @@ export class OkxSession implements VenueSession {
       for (const d of msg.data) this.onTrade(instId, d as OkxTradeData, recvTsNs);
     }
     // tickers and other channels carry nothing the book needs.
+  }
+
+  /** Instrument of the previous scanned frame (compared in place: no new string to hash). */
+  private lastInstId = '';
+
+  /**
+   * `update` on a book channel, scanned in place: `{"arg":{"channel":..,"instId":..},
+   * "action":"update","data":[{"asks":[..],"bids":[..],"ts":"..","checksum":N,"seqId":N,
+   * "prevSeqId":N}]}`. Returns false, having applied nothing, for anything else (a snapshot,
+   * several data elements, another layout): the caller then parses the frame.
+   */
+  private scanUpdate(raw: string, recvTsNs: bigint): boolean {
+    const chAt = valueIndex(raw, 'channel');
+    const channel = raw.startsWith('"books-l2-tbt"', chAt) ? 'books-l2-tbt' : raw.startsWith('"books"', chAt) ? 'books' : undefined;
+    if (channel === undefined) return false;
+    const instAt = valueIndex(raw, 'instId', chAt);
+    const actionAt = valueIndex(raw, 'action', instAt);
+    if (instAt < 0 || actionAt < 0 || !raw.startsWith('"update"', actionAt)) return false;
+    const dataAt = valueIndex(raw, 'data', actionAt);
+    // One data element; the frame ends with it (no "},{" between elements).
+    if (dataAt < 0 || !raw.startsWith('[{', dataAt) || !raw.endsWith('}]}') || raw.indexOf('},{', dataAt) >= 0) return false;
+    const asksAt = valueIndex(raw, 'asks', dataAt);
+    const bidsAt = valueIndex(raw, 'bids', dataAt);
+    // The scalar fields follow the two arrays.
+    const tail = raw.lastIndexOf(']', raw.length - 3);
+    if (asksAt < 0 || bidsAt < 0 || tail < asksAt || tail < bidsAt) return false;
+    const tsText = scanString(raw, 'ts', tail);
+    const checksum = scanInt(raw, 'checksum', tail);
+    const seqId = scanInt(raw, 'seqId', tail);
+    const prevSeqId = scanInt(raw, 'prevSeqId', tail);
+    const instId = this.instIdAt(raw, instAt);
+    // OKX always sends ts after the arrays; a frame without it there is not this layout.
+    if (instId === undefined || tsText === undefined) return false;
+    const sb = this.ctx.book(instId);
+    if (sb === undefined) return true;
+    sb.counters.messages++;
+    const exchTsMs = tsText !== undefined ? Number(tsText) : 0;
+    sb.observe(recvTsNs, Number.isFinite(exchTsMs) ? exchTsMs : 0);
+    const st = this.state(sb, channel);
+    this.applyUpdate(sb, st, seqId, prevSeqId, checksum, raw, () => {
+      const b = sb.applyLevelPairs(true, raw, bidsAt);
+      const nb = sb.pairsApplied;
+      if (b < 0 || sb.applyLevelPairs(false, raw, asksAt) < 0) {
+        // A rejected level has reported its anomaly already; text that is not a level array has not.
+        if (sb.state === 'live' || sb.state === 'stale') sb.anomaly('invalid-price', 'book update level arrays do not parse');
+        return -1;
+      }
+      return nb + sb.pairsApplied;
+    });
+    return true;
+  }
+
+  private instIdAt(raw: string, at: number): string | undefined {
+    const last = this.lastInstId;
+    if (last !== '' && raw.charCodeAt(at) === 34 && raw.charCodeAt(at + 1 + last.length) === 34 && raw.startsWith(last, at + 1)) return last;
+    if (raw.charCodeAt(at) !== 34) return undefined;
+    const end = raw.indexOf('"', at + 1);
+    if (end < 0) return undefined;
+    const s = raw.slice(at + 1, end);
+    if (s.includes('\\')) return undefined;
+    this.lastInstId = s;
+    return s;
   }
 
   private onEvent(msg: OkxFrame): void {
@@ -187,7 +252,7 @@ export class OkxSession implements VenueSession {
     sb.observe(recvTsNs, Number.isFinite(exchTsMs) ? exchTsMs : 0);
     const st = this.state(sb, channel);
     if (action === 'snapshot') this.applySnapshot(sb, st, d);
-    else if (action === 'update') this.applyUpdate(sb, st, d, raw);
+    else if (action === 'update') this.applyUpdate(sb, st, d.seqId, d.prevSeqId, d.checksum, raw, () => setLevels(sb, d.bids ?? [], d.asks ?? []));
     else this.ctx.notice('warn', `book message with action ${JSON.stringify(action)}`, sb.symbol);
   }
 
@@ -204,21 +269,26 @@ export class OkxSession implements VenueSession {
     sb.book.markSnapshot('window');
     sb.seq = isInt(d.seqId) ? d.seqId : -1;
     if (sb.seq > sb.lastSeenSeq) sb.lastSeenSeq = sb.seq;
-    if (!this.checkBook(sb, st, d, 'snapshot')) return;
+    if (!this.checkBook(sb, st, d.checksum, 'snapshot')) return;
     sb.transition('live', 'snapshot', isInt(d.seqId) ? `seqId ${d.seqId}` : 'in-band snapshot');
     sb.afterApply(n);
   }
 
-  private applyUpdate(sb: SymbolBook, st: SymbolState, d: OkxBookData, raw: string): void {
+  /**
+   * An `update` message: continuity by seqId/prevSeqId when present (else a byte-identical repeat
+   * is a duplicate), then `levels()` sets the message's levels (count, or -1 when the book
+   * rejected one), then the checksum.
+   */
+  private applyUpdate(sb: SymbolBook, st: SymbolState, seqIdIn: unknown, prevSeqIdIn: unknown, checksum: unknown, raw: string, levels: () => number): void {
     if (sb.state !== 'live' && sb.state !== 'stale') {
       // Before the first snapshot, or after an anomaly while the fresh snapshot is on its way:
       // updates in flight belong to the old subscription and cannot be applied.
       return;
     }
-    const hasSeq = isInt(d.seqId) && isInt(d.prevSeqId) && sb.seq >= 0;
+    const hasSeq = isInt(seqIdIn) && isInt(prevSeqIdIn) && sb.seq >= 0;
     if (hasSeq) {
-      const seqId = d.seqId as number;
-      const prevSeqId = d.prevSeqId as number;
+      const seqId = seqIdIn;
+      const prevSeqId = prevSeqIdIn;
       if (seqId > sb.lastSeenSeq) sb.lastSeenSeq = seqId;
       const c = okxContinuity(prevSeqId, seqId, sb.seq);
       if (c === 'duplicate' || c === 'regress') {
@@ -233,18 +303,17 @@ export class OkxSession implements VenueSession {
       sb.anomaly('duplicate', 'byte-identical repeat of the last applied update');
       return;
     }
-    const n = setLevels(sb, d.bids ?? [], d.asks ?? []);
+    const n = levels();
     if (n < 0) return;
-    if (hasSeq) sb.seq = d.seqId as number;
+    if (hasSeq) sb.seq = seqIdIn as number;
     st.lastUpdateRaw = raw;
-    if (!this.checkBook(sb, st, d, 'update')) return;
+    if (!this.checkBook(sb, st, checksum, 'update')) return;
     if (sb.state === 'stale') sb.transition('live', 'fresh data');
     sb.afterApply(n);
   }
 
   /** Checksum and crossed-book policy after a complete message. False when the book was invalidated. */
-  private checkBook(sb: SymbolBook, st: SymbolState, d: OkxBookData, what: string): boolean {
-    const expected = d.checksum;
+  private checkBook(sb: SymbolBook, st: SymbolState, expected: unknown, what: string): boolean {
     if (!isInt(expected) || expected === 0) {
       sb.checksum('not-provided');
     } else {
