@@ -24,21 +24,6 @@ export function valueIndex(raw: string, key: string, from = 0): number {
   return j;
 }
 
-/** A non-negative integer value of `key` (safe integer), or -1. */
-export function scanUint(raw: string, key: string, from = 0): number {
-  let j = valueIndex(raw, key, from);
-  if (j < 0) return -1;
-  let v = 0;
-  let digits = 0;
-  for (;; j++) {
-    const c = raw.charCodeAt(j);
-    if (c < 48 || c > 57) break;
-    v = v * 10 + (c - 48);
-    digits++;
-  }
-  return digits > 0 && digits <= 16 && Number.isSafeInteger(v) ? v : -1;
-}
-
 /** An integer value of `key` (optionally negative, safe integer), or undefined. */
 export function scanInt(raw: string, key: string, from = 0): number | undefined {
   let j = valueIndex(raw, key, from);
@@ -57,6 +42,12 @@ export function scanInt(raw: string, key: string, from = 0): number | undefined 
   // A fraction or exponent is not an integer.
   if (digits === 0 || digits > 16 || c === 46 || c === 101 || c === 69 || !Number.isSafeInteger(v)) return undefined;
   return neg ? -v : v;
+}
+
+/** A non-negative integer value of `key` (safe integer), or -1. */
+export function scanUint(raw: string, key: string, from = 0): number {
+  const v = scanInt(raw, key, from);
+  return v !== undefined && v >= 0 ? v : -1;
 }
 
 /** A string value of `key` without escapes, or undefined. */
