@@ -99,7 +99,13 @@ export async function runApp(paths: AppPaths, launcher?: ProcessLauncher): Promi
 
   const connectView = (port: Port): Peer => {
     let peer: Peer | null = null;
-    const att = supervisor.attach({ emit: (topic, data) => peer?.emit(topic, data) });
+    const att = supervisor.attach({
+      emit: (topic, data) => {
+        if (!peer || peer.isClosed) return false;
+        peer.emit(topic, data);
+        return true;
+      },
+    });
     peer = new Peer(port, { hello: { protocolVersion: PROTOCOL_VERSION, build, role: 'host', name: 'electron-main', pid: process.pid }, handlers: att.handlers });
     port.onClose(() => att.detach());
     return peer;

@@ -378,9 +378,11 @@ export class HeadlessHost {
     let peer: Peer | null = null;
     const att = this.opts.supervisor.attach({
       emit: (topic, data) => {
-        if (!peer || peer.isClosed) return;
-        if ((topic === 'book.frame' || topic === 'stats.frame') && ws.bufferedAmount > SLOW_CLIENT_BYTES) return;
+        if (!peer || peer.isClosed) return false;
+        // Skipped: the supervisor then sends this view a full stats frame next time.
+        if ((topic === 'book.frame' || topic === 'stats.frame') && ws.bufferedAmount > SLOW_CLIENT_BYTES) return false;
         peer.emit(topic, data);
+        return true;
       },
     });
     peer = new Peer(ends.port, { hello: { protocolVersion: PROTOCOL_VERSION, build: this.opts.build, role: 'host', name: 'headless-host', pid: process.pid }, handlers: att.handlers });

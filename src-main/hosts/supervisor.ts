@@ -28,6 +28,7 @@ import type {
   ProcessStatus,
   PublisherView,
   ResyncEvent,
+  StatsFrame,
   SymbolStatus,
   TransitionEvent,
   VenueStatus,
@@ -133,9 +134,13 @@ export interface SupervisorOptions {
   now?: () => number;
 }
 
-/** A console view attached to the supervisor (a bridge connection, the Electron window). */
+/**
+ * A console view attached to the supervisor (a bridge connection, the Electron window).
+ * `emit` returns false when it did not pass the event on (a slow socket skipping a frame, a port
+ * not open yet): the client's next stats frame is then a full one.
+ */
 export interface SupervisorClient {
-  emit<T extends EngineTopic>(topic: T, data: EngineEvents[T]): void;
+  emit<T extends EngineTopic>(topic: T, data: EngineEvents[T]): boolean | void;
 }
 
 export interface Attachment {
@@ -225,6 +230,11 @@ export class Supervisor {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private statsDirty = false;
+  /** The rows of the previous stats frame (what every client in statsInSync holds) and its time. */
+  private sentRows = new Map<string, SymbolStatus>();
+  private sentStatsMs = 0;
+  /** Clients that were sent the previous stats frame: the next one carries only the changed rows. */
+  private readonly statsInSync = new Set<SupervisorClient>();
   private readonly startedMs: number;
   private stopped = false;
   private readonly now: () => number;
@@ -307,6 +317,7 @@ export class Supervisor {
       handlers: this.handlersFor(client),
       detach: () => {
         this.clients.delete(client);
+        this.statsInSync.delete(client);
         if (this.views.delete(client)) this.pushSubscriptions();
       },
     };
@@ -842,12 +853,42 @@ export class Supervisor {
     }
   }
 
+  /**
+   * One stats frame per interval when something changed. A view that got the previous frame gets
+   * only the rows that changed since (`rows: 'changed'`): a row whose only change is its update
+   * age growing by the time between the frames is left out, and the view ages it itself. Views
+   * that missed the previous frame (new, or a skipped frame) and listeners get the whole table.
+   */
   private flushStats(): void {
     if (!this.statsDirty || this.clients.size + this.listeners.size === 0) return;
     this.statsDirty = false;
     const st = this.cachedStatus();
-    const frame = { symbols: st.symbols, venues: st.venues, nbbo: mergeNbbo(this.procs.filter((m) => m.state === 'running').map((m) => m.nbbo)), tsMs: st.nowMs };
-    this.broadcast('stats.frame', frame);
+    const nbbo = mergeNbbo(this.procs.filter((m) => m.state === 'running').map((m) => m.nbbo));
+    const dt = st.nowMs - this.sentStatsMs;
+    const rows = new Map<string, SymbolStatus>();
+    const changed: SymbolStatus[] = [];
+    let kept = 0;
+    for (const s of st.symbols) {
+      const k = key(s.venue, s.symbol);
+      rows.set(k, s);
+      const before = this.sentRows.get(k);
+      if (before === undefined) changed.push(s);
+      else {
+        kept++;
+        if (!sameButAged(before, s, dt)) changed.push(s);
+      }
+    }
+    // A row that went away can only be said by a full frame.
+    const gone = kept < this.sentRows.size;
+    this.sentRows = rows;
+    this.sentStatsMs = st.nowMs;
+    const full: StatsFrame = { symbols: st.symbols, venues: st.venues, nbbo, tsMs: st.nowMs, rows: 'full' };
+    const delta: StatsFrame | null = gone ? null : { symbols: changed, venues: st.venues, nbbo, tsMs: st.nowMs, rows: 'changed' };
+    for (const c of this.clients) {
+      if (this.safeEmit(c, 'stats.frame', delta !== null && this.statsInSync.has(c) ? delta : full)) this.statsInSync.add(c);
+      else this.statsInSync.delete(c);
+    }
+    for (const l of this.listeners) this.safeEmit(l, 'stats.frame', full);
   }
 
   // ---- events and logs ----------------------------------------------------------------------
@@ -871,12 +912,14 @@ export class Supervisor {
     for (const l of this.listeners) this.safeEmit(l, topic, data);
   }
 
-  private safeEmit<T extends EngineTopic>(c: SupervisorClient, topic: T, data: EngineEvents[T]): void {
+  /** False when the client did not take the event (it said so, or threw). */
+  private safeEmit<T extends EngineTopic>(c: SupervisorClient, topic: T, data: EngineEvents[T]): boolean {
     try {
-      c.emit(topic, data);
+      return c.emit(topic, data) !== false;
     } catch (e) {
       // A throwing client never breaks the others (house style).
       this.log('error', `a client's ${topic} listener threw: ${(e as Error).message}`);
+      return false;
     }
   }
 
@@ -885,6 +928,24 @@ export class Supervisor {
     if (this.opts.log) this.opts.log(e);
     else process.stderr.write(`${JSON.stringify({ ts: new Date(this.now()).toISOString(), role: 'supervisor', ...e })}\n`);
   }
+}
+
+/** Plain JSON data equal (objects by their own keys, arrays by element). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/** `now` is `before` with nothing changed but its update age, grown by exactly `dt`. */
+function sameButAged(before: SymbolStatus, now: SymbolStatus, dt: number): boolean {
+  if (before.updateAgeMs === null ? now.updateAgeMs !== null : now.updateAgeMs !== before.updateAgeMs + dt) return false;
+  for (const k of Object.keys(now) as (keyof SymbolStatus)[]) if (k !== 'updateAgeMs' && !sameData(before[k], now[k])) return false;
+  return Object.keys(before).length === Object.keys(now).length;
 }
 
 function placeholderSymbol(venue: VenueId, symbol: string, d: ReturnType<SymbolDescriber>, proc: string, now: number): SymbolStatus {

@@ -2,8 +2,10 @@
  * What the engine last said about every venue and (venue, symbol): the source of the venue tiles,
  * the symbols table and the NBBO view. Filled from `status.get` on every (re)connection and then
  * from `stats.frame` events, applied at most once per animation frame by the console session.
- * Stats frames may carry every symbol or only those that changed: rows are upserted by key, so
- * both work; a reconnect replaces everything with a fresh `status.get`.
+ * A stats frame's rows (`StatsFrame.rows`): 'full' replaces the table; 'changed' upserts its rows
+ * and ages every other row by the time since the previous stats (its update age grows with the
+ * engine clock); unmarked rows (a feed process's changed books) are upserted as they are. A
+ * reconnect replaces everything with a fresh `status.get`.
  */
 import { createStore } from 'zustand/vanilla';
 import type { StoreApi } from 'zustand/vanilla';
@@ -70,6 +72,13 @@ export function applyStatus(store: MarketStore, s: EngineStatus, nbbo: readonly 
   }));
 }
 
+/** Every row with its update age (when it has one) grown by `dt` ms. */
+function aged(rows: ReadonlyMap<string, SymbolStatus>, dt: number): Map<string, SymbolStatus> {
+  const out = new Map<string, SymbolStatus>();
+  for (const [k, row] of rows) out.set(k, row.updateAgeMs === null ? row : { ...row, updateAgeMs: row.updateAgeMs + dt });
+  return out;
+}
+
 /** Merge the stats frames that arrived since the last animation frame (oldest first). */
 export function applyStatsFrames(store: MarketStore, frames: readonly StatsFrame[], receivedAtMs: number): void {
   if (frames.length === 0) return;
@@ -81,9 +90,16 @@ export function applyStatsFrames(store: MarketStore, frames: readonly StatsFrame
     let nbbo: Map<string, NbboView> | null = null;
     let tsMs = prev.engineNowMs ?? 0;
     for (const f of frames) {
-      if (f.symbols.length > 0) {
-        symbols ??= new Map(prev.symbols);
+      if (f.rows === 'full') {
+        symbols = new Map();
         for (const row of f.symbols) symbols.set(bookKey(row.venue, row.symbol), row);
+      } else {
+        // Every row's age is as of the newest stats time (tsMs): rows left out grow older with it.
+        if (f.rows === 'changed' && f.tsMs > tsMs) symbols = aged(symbols ?? prev.symbols, f.tsMs - tsMs);
+        if (f.symbols.length > 0) {
+          symbols ??= new Map(prev.symbols);
+          for (const row of f.symbols) symbols.set(bookKey(row.venue, row.symbol), row);
+        }
       }
       for (const v of f.venues) {
         venues.set(v.venue, v);

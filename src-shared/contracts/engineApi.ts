@@ -275,6 +275,16 @@ export interface StatsFrame {
   venues: VenueStatus[];
   nbbo: NbboView[];
   tsMs: number;
+  /**
+   * What `symbols` is (absent: rows to upsert by venue + symbol, as a feed process sends the books
+   * that changed):
+   * - 'full': the whole table; a row not in it is gone;
+   * - 'changed': only the rows that differ, `updateAgeMs` aside, from the previous stats frame on
+   *   this connection. Every other row is the previous frame's, its `updateAgeMs` (when not null)
+   *   advanced by this frame's `tsMs` minus the previous frame's. A connection's first frame is
+   *   'full' (as is any frame after one it was not sent, and after a row went away).
+   */
+  rows?: 'full' | 'changed';
 }
 
 export interface ConfigView {

@@ -70,6 +70,48 @@ describe('console session on real frames', () => {
     expect(h.session.perf.batch.at(-1)).toBe(12);
   });
 
+  it("ages the rows a 'changed' stats frame leaves out by the frame's time; a 'full' frame replaces the table", async () => {
+    const fx = await consoleFixture(FILES);
+    h = await startHarness(fx);
+    await until(() => h!.session.stores.market.getState().symbols.size > 0, 'seed');
+    await h.frame();
+    const market = h.session.stores.market;
+    const seeded = new Map(market.getState().symbols);
+    expect([...seeded.values()].some((r) => r.updateAgeMs !== null)).toBe(true);
+    // One real row changed, 1.5 s of engine time after the status: the others are left out.
+    const changed = { ...fx.statsFrames[0]!.symbols[0]!, updateAgeMs: 7 };
+    const changedKey = bookKey(changed.venue, changed.symbol);
+    const t0 = fx.status.nowMs;
+    h.engine().emit('stats.frame', { symbols: [changed], venues: [], nbbo: [], tsMs: t0 + 1500, rows: 'changed' });
+    await settle();
+    await h.frame();
+    let now = market.getState();
+    expect(now.symbols.size).toBe(seeded.size);
+    expect(now.symbols.get(changedKey)).toEqual(changed);
+    for (const [k, r] of seeded) if (k !== changedKey) expect(now.symbols.get(k)).toEqual(r.updateAgeMs === null ? r : { ...r, updateAgeMs: r.updateAgeMs + 1500 });
+    // Two more frames in one animation frame (none with rows): ages follow the newest time.
+    h.engine().emit('stats.frame', { symbols: [], venues: [], nbbo: [], tsMs: t0 + 1700, rows: 'changed' });
+    h.engine().emit('stats.frame', { symbols: [], venues: [], nbbo: [], tsMs: t0 + 2000, rows: 'changed' });
+    await settle();
+    await h.frame();
+    now = market.getState();
+    expect(now.symbols.get(changedKey)!.updateAgeMs).toBe(7 + 500);
+    for (const [k, r] of seeded) if (k !== changedKey) expect(now.symbols.get(k)!.updateAgeMs).toBe(r.updateAgeMs === null ? null : r.updateAgeMs + 2000);
+    // A full frame is the whole table: rows it does not carry are gone, the others are as sent.
+    const full = fx.status.symbols.slice(0, 2);
+    h.engine().emit('stats.frame', { symbols: full, venues: [], nbbo: [], tsMs: t0 + 2500, rows: 'full' });
+    await settle();
+    await h.frame();
+    now = market.getState();
+    expect([...now.symbols.values()]).toEqual(full);
+    // Unmarked frames (a feed process's changed rows) are upserted as they are, nothing aged.
+    const more = fx.status.symbols[2]!;
+    h.engine().emit('stats.frame', { symbols: [more], venues: [], nbbo: [], tsMs: t0 + 3000 });
+    await settle();
+    await h.frame();
+    expect([...market.getState().symbols.values()]).toEqual([...full, more]);
+  });
+
   it('subscribes the open ladders, marks exactly the levels that changed between two real book states', async () => {
     const fx = await consoleFixture(FILES);
     h = await startHarness(fx);

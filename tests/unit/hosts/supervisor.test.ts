@@ -246,6 +246,77 @@ describe('supervisor', () => {
     expect(sup.cachedStatus().symbols.find((x) => x.symbol === 'NKNUSDT')!.updateAgeMs).toBe(3000);
   });
 
+  it("sends a view only the rows that changed since its previous stats frame; new and lagging views get the whole table", async () => {
+    let t = 2_000_000;
+    const launcher = new FakeLauncher(data);
+    const sup = new Supervisor({
+      launcher,
+      processes: [{ name: 'feed-0', role: 'feed', venues: venues('binance-spot'), bookDepth: 0, multicast: null, dataDir: '/nonexistent' }],
+      build: 'test',
+      mode: 'replay',
+      policy: { statsIntervalMs: 10 },
+      log: () => {},
+      now: () => t,
+    });
+    running.push(sup);
+    const a = new EventLog();
+    sup.attach(a);
+    // A view whose socket skips frames while `skip` is set (as a slow browser's does).
+    const b = new EventLog();
+    let skip = false;
+    sup.attach({ emit: (topic, d) => (skip && topic === 'stats.frame' ? false : b.emit(topic, d)) });
+    // Listeners (logs, the HTTP host) always get the whole table.
+    const l = new EventLog();
+    sup.subscribe(l);
+    await sup.start();
+    const proc = launcher.latest('feed-0');
+    const frameAfter = async (log: EventLog, since: number) => (await log.waitFor('stats.frame', () => true, since)).data;
+    // Changes in the process: a stats frame with the rows it changed (possibly none).
+    const report = async (rows: typeof proc.symbols) => {
+      const since = performance.now();
+      proc.peer!.emit('stats.frame', { symbols: rows, venues: [], nbbo: [], tsMs: t });
+      return { a: await frameAfter(a, since), b: skip ? null : await frameAfter(b, since), l: await frameAfter(l, since) };
+    };
+    await sup.status();
+    const first = await report([]);
+    expect(first.a.rows).toBe('full');
+    expect(first.a.symbols).toHaveLength(4);
+    const ages = new Map(first.a.symbols.map((r) => [r.symbol, r.updateAgeMs]));
+    // 1.2 s later only NKNUSDT changed (a real row with another best bid): it alone is sent.
+    t += 1200;
+    const nkn = proc.symbols.find((x) => x.symbol === 'NKNUSDT')!;
+    const next = await report([{ ...nkn, bestBid: '0.3526', updateAgeMs: 3 }]);
+    expect(next.a.rows).toBe('changed');
+    expect(next.a.symbols.map((r) => [r.symbol, r.bestBid, r.updateAgeMs])).toEqual([['NKNUSDT', '0.3526', 3]]);
+    expect(next.b!.symbols.map((r) => r.symbol)).toEqual(['NKNUSDT']);
+    expect(next.l.rows).toBe('full');
+    expect(next.l.symbols).toHaveLength(4);
+    // What was left out is exactly the previous row aged by the frames' time difference.
+    for (const r of next.l.symbols) if (r.symbol !== 'NKNUSDT') expect(r).toEqual({ ...first.a.symbols.find((x) => x.symbol === r.symbol)!, updateAgeMs: ages.get(r.symbol) === null ? null : ages.get(r.symbol)! + 1200 });
+    // Nothing changed but time: no rows.
+    t += 500;
+    expect((await report([])).a.symbols).toEqual([]);
+    // B skips a frame (its socket is behind); its next frame is the whole table, A's is not.
+    skip = true;
+    t += 500;
+    await report([{ ...nkn, bestBid: '0.3525', updateAgeMs: 1 }]);
+    skip = false;
+    t += 500;
+    const after = await report([]);
+    expect(after.a.rows).toBe('changed');
+    expect(after.a.symbols).toEqual([]);
+    expect(after.b!.rows).toBe('full');
+    expect(after.b!.symbols.find((r) => r.symbol === 'NKNUSDT')!.bestBid).toBe('0.3525');
+    // A view attached now starts with the whole table.
+    const c = new EventLog();
+    sup.attach(c);
+    t += 500;
+    const since = performance.now();
+    await report([]);
+    const cf = await frameAfter(c, since);
+    expect([cf.rows, cf.symbols.length]).toEqual(['full', 4]);
+  });
+
   it('stops every process gracefully', async () => {
     const { sup, launcher, log } = setup();
     await sup.start();
