@@ -15,6 +15,7 @@ import type { LadderBook } from '../stores/booksStore.ts';
 import { bookKey, refOfKey } from '../stores/keys.ts';
 import type { BookRef } from '../stores/keys.ts';
 import { closeLadder, openLadders } from '../stores/uiStore.ts';
+import { keysByInstrument } from '../stores/marketStore.ts';
 import { StateBadge } from './StateBadge.tsx';
 
 /** Basis points with two significant digits under 1 bp (0.0016), two decimals above. */
@@ -185,9 +186,8 @@ export const DepthLadder = memo(function DepthLadder(props: { book: BookRef }) {
   /** Other venues quoting the same instrument, as "venue|symbol" keys joined (a stable string). */
   const sameSymbolKeys = useConsole('market', (s) => {
     if (normalized === null) return '';
-    const out: string[] = [];
-    for (const r of s.symbols.values()) if (r.normalized === normalized && bookKey(r.venue, r.symbol) !== key) out.push(bookKey(r.venue, r.symbol));
-    return out.join('\n');
+    const same = keysByInstrument(s.symbols).get(normalized);
+    return same === undefined ? '' : same.filter((k) => k !== key).join('\n');
   });
   const depth = useConsole('ui', (s) => s.ladderDepth);
 

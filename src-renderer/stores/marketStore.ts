@@ -72,6 +72,27 @@ export function applyStatus(store: MarketStore, s: EngineStatus, nbbo: readonly 
   }));
 }
 
+const byInstrumentMemo = new WeakMap<ReadonlyMap<string, SymbolStatus>, ReadonlyMap<string, readonly string[]>>();
+
+/**
+ * The table's book keys ("venue|symbol") per normalized instrument, in table order: indexed once
+ * per table (the rows map is replaced on every change), however many views ask.
+ */
+export function keysByInstrument(symbols: ReadonlyMap<string, SymbolStatus>): ReadonlyMap<string, readonly string[]> {
+  let index = byInstrumentMemo.get(symbols);
+  if (index === undefined) {
+    const m = new Map<string, string[]>();
+    for (const [k, r] of symbols) {
+      const list = m.get(r.normalized);
+      if (list === undefined) m.set(r.normalized, [k]);
+      else list.push(k);
+    }
+    index = m;
+    byInstrumentMemo.set(symbols, index);
+  }
+  return index;
+}
+
 /** Every row with its update age (when it has one) grown by `dt` ms. */
 function aged(rows: ReadonlyMap<string, SymbolStatus>, dt: number): Map<string, SymbolStatus> {
   const out = new Map<string, SymbolStatus>();

@@ -13,6 +13,7 @@ import { changedLevels } from '../../src-renderer/stores/booksStore.ts';
 import { manualProgress } from '../../src-renderer/stores/eventsStore.ts';
 import { bookKey } from '../../src-renderer/stores/keys.ts';
 import { LADDER_BOOKS_PER_FRAME } from '../../src-renderer/stores/consoleSession.ts';
+import { keysByInstrument } from '../../src-renderer/stores/marketStore.ts';
 import { createUiStore, defaults, loadPersisted, openLadder, sanitize, STORAGE_KEY } from '../../src-renderer/stores/uiStore.ts';
 import { consoleFixture } from '../support/consoleFixtures.ts';
 import { MemoryStorage, settle, startHarness } from './harness.tsx';
@@ -110,6 +111,19 @@ describe('console session on real frames', () => {
     await settle();
     await h.frame();
     expect([...market.getState().symbols.values()]).toEqual([...full, more]);
+  });
+
+  it('indexes the table by instrument once per table', async () => {
+    const fx = await consoleFixture(FILES);
+    h = await startHarness(fx);
+    await until(() => h!.session.stores.market.getState().symbols.size > 0, 'seed');
+    const symbols = h.session.stores.market.getState().symbols;
+    const index = keysByInstrument(symbols);
+    expect(keysByInstrument(symbols)).toBe(index);
+    for (const [k, r] of symbols) expect(index.get(r.normalized)).toContain(k);
+    expect([...index.values()].reduce((n, l) => n + l.length, 0)).toBe(symbols.size);
+    // BTC-USDT is quoted on several of these recordings' venues.
+    expect([...index.values()].some((l) => l.length > 1)).toBe(true);
   });
 
   it('subscribes the open ladders, marks exactly the levels that changed between two real book states', async () => {
