@@ -4,7 +4,7 @@
  * fed at most once per animation frame, so thousands of rows stay smooth.
  */
 import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
-import type { ReactNode } from 'react';
+import type { ReactNode, RefObject } from 'react';
 import type { SymbolStatus } from '../../src-shared/contracts/engineApi.ts';
 import { SYNC_STATES } from '../../src-shared/model/market.ts';
 import type { SyncState, VenueId } from '../../src-shared/model/market.ts';
@@ -14,7 +14,7 @@ import { selectRows } from '../lib/symbolRows.ts';
 import { useVirtualRows } from '../lib/virtualRows.ts';
 import { bookKey } from '../stores/keys.ts';
 import { openLadder } from '../stores/uiStore.ts';
-import type { SortColumn } from '../stores/uiStore.ts';
+import type { SortColumn, TableFilters } from '../stores/uiStore.ts';
 import { StateBadge } from './StateBadge.tsx';
 
 export const ROW_PX = 24;
@@ -129,6 +129,48 @@ const Row = memo(function Row(props: { r: SymbolStatus; selected: boolean; top: 
   );
 });
 
+/**
+ * The filter controls, apart from the table so that a stats frame (a new table) does not render
+ * them: React writes a controlled input's `name` and `type` (and a select's options) on every
+ * render of the element, which would be style invalidations every frame for nothing.
+ */
+const TableFilterControls = memo(function TableFilterControls(props: { filters: TableFilters; venueIds: string; searchRef: RefObject<HTMLInputElement | null>; setFilters(patch: Partial<TableFilters>): void }) {
+  const { filters, setFilters } = props;
+  return (
+    <>
+      <input
+        ref={props.searchRef}
+        className="search"
+        type="search"
+        placeholder="Search symbol  ( / )"
+        value={filters.text}
+        aria-label="search symbols"
+        data-testid="symbol-search"
+        onChange={(e) => setFilters({ text: e.target.value })}
+      />
+      <select aria-label="venue filter" value={filters.venue} onChange={(e) => setFilters({ venue: e.target.value as VenueId | '' })} data-testid="venue-filter">
+        <option value="">all venues</option>
+        {props.venueIds === ''
+          ? null
+          : props.venueIds.split(' ').map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+      </select>
+      <select aria-label="state filter" value={filters.state} onChange={(e) => setFilters({ state: e.target.value as SyncState | 'not-live' | '' })} data-testid="state-filter">
+        <option value="">all states</option>
+        <option value="not-live">not live</option>
+        {SYNC_STATES.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+});
+
 export function SymbolsTable() {
   const session = useSession();
   const ui = session.stores.ui;
@@ -142,7 +184,8 @@ export function SymbolsTable() {
 
   const rows = useMemo(() => selectRows(symbols.values(), filters, sort), [symbols, filters, sort]);
   const { ref, window: win, scrollToRow } = useVirtualRows(rows.length, ROW_PX);
-  const venueIds = useMemo(() => [...new Set([...venues.map((v) => v.venue), ...[...symbols.values()].map((s) => s.venue)])].sort(), [venues, symbols]);
+  // The venues as one string: the same venues are the same props, whatever frame brought them.
+  const venueIds = useMemo(() => [...new Set([...venues.map((v) => v.venue), ...[...symbols.values()].map((s) => s.venue)])].sort().join(' '), [venues, symbols]);
   const counts = useMemo(() => {
     let live = 0;
     for (const r of symbols.values()) if (r.state === 'live') live++;
@@ -163,7 +206,7 @@ export function SymbolsTable() {
     }
   }, [selectedIndex, selected, scrollToRow]);
 
-  const setFilters = (patch: Partial<typeof filters>) => ui.setState((s) => ({ filters: { ...s.filters, ...patch } }));
+  const setFilters = useCallback((patch: Partial<TableFilters>) => ui.setState((s) => ({ filters: { ...s.filters, ...patch } })), [ui]);
   const onSort = (c: SortColumn) => ui.setState((s) => ({ sort: s.sort.column === c ? { column: c, desc: !s.sort.desc } : { column: c, desc: c !== 'venue' && c !== 'symbol' && c !== 'state' } }));
   // Stable callbacks so memoized rows re-render only when their own data changes.
   const onSelect = useCallback((key: string) => ui.setState({ selected: key }), [ui]);
@@ -174,33 +217,7 @@ export function SymbolsTable() {
   return (
     <section className="panel symbols" aria-label="symbols" data-testid="symbols-table">
       <div className="toolbar">
-        <input
-          ref={searchRef}
-          className="search"
-          type="search"
-          placeholder="Search symbol  ( / )"
-          value={filters.text}
-          aria-label="search symbols"
-          data-testid="symbol-search"
-          onChange={(e) => setFilters({ text: e.target.value })}
-        />
-        <select aria-label="venue filter" value={filters.venue} onChange={(e) => setFilters({ venue: e.target.value as VenueId | '' })} data-testid="venue-filter">
-          <option value="">all venues</option>
-          {venueIds.map((v) => (
-            <option key={v} value={v}>
-              {v}
-            </option>
-          ))}
-        </select>
-        <select aria-label="state filter" value={filters.state} onChange={(e) => setFilters({ state: e.target.value as SyncState | 'not-live' | '' })} data-testid="state-filter">
-          <option value="">all states</option>
-          <option value="not-live">not live</option>
-          {SYNC_STATES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
+        <TableFilterControls filters={filters} venueIds={venueIds} searchRef={searchRef} setFilters={setFilters} />
         <span className="muted count" data-testid="symbols-count">
           {rows.length === counts.total ? `${counts.total} books` : `${rows.length} of ${counts.total} books`} · {counts.live} live
         </span>

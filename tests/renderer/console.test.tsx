@@ -155,6 +155,35 @@ describe('symbols table', () => {
     if (notLive.length === 0) expect(v.getByTestId('symbols-body').textContent).toContain('No book matches the filters');
     else expect(v.getAllByTestId('symbol-row').length).toBe(notLive.length);
   });
+
+  it('a stats frame re-renders the table but leaves the search box alone', async () => {
+    const fx = await consoleFixture([BINANCE_4, OKX, BYBIT]);
+    const v = await boot(fx);
+    fireEvent.change(v.getByTestId('symbol-search'), { target: { value: 'usdt' } });
+    await h!.frame();
+    // React writes a controlled input's name and type whenever it renders it: count the writes.
+    const input = v.getByTestId('symbol-search') as HTMLInputElement;
+    const writes: string[] = [];
+    for (const prop of ['name', 'type'] as const) {
+      let proto: object | null = Object.getPrototypeOf(input);
+      while (proto !== null && Object.getOwnPropertyDescriptor(proto, prop) === undefined) proto = Object.getPrototypeOf(proto);
+      const d = Object.getOwnPropertyDescriptor(proto!, prop)!;
+      Object.defineProperty(input, prop, { configurable: true, get: () => d.get!.call(input), set: (x: string) => (writes.push(prop), d.set!.call(input, x)) });
+    }
+    const before = v.getAllByTestId('symbol-row').map((r) => r.textContent).join('\n');
+    for (const f of fx.statsFrames.slice(0, 6)) {
+      await h!.emit('stats.frame', f);
+      await h!.frame();
+    }
+    // The rows did change (real figures); the search box was not written.
+    expect(v.getAllByTestId('symbol-row').map((r) => r.textContent).join('\n')).not.toBe(before);
+    expect(writes).toEqual([]);
+    // Typing still filters (the box is rendered when its own value changes).
+    fireEvent.change(input, { target: { value: 'btc' } });
+    await h!.frame();
+    expect(writes.length).toBeGreaterThan(0);
+    expect(v.getAllByTestId('symbol-row').every((r) => /btc/i.test(r.textContent ?? ''))).toBe(true);
+  });
 });
 
 describe('depth ladder', () => {
