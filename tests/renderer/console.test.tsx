@@ -168,7 +168,14 @@ describe('symbols table', () => {
       let proto: object | null = Object.getPrototypeOf(input);
       while (proto !== null && Object.getOwnPropertyDescriptor(proto, prop) === undefined) proto = Object.getPrototypeOf(proto);
       const d = Object.getOwnPropertyDescriptor(proto!, prop)!;
-      Object.defineProperty(input, prop, { configurable: true, get: () => d.get!.call(input), set: (x: string) => (writes.push(prop), d.set!.call(input, x)) });
+      Object.defineProperty(input, prop, {
+        configurable: true,
+        get: () => d.get!.call(input),
+        set: (x: string) => {
+          writes.push(prop);
+          d.set!.call(input, x);
+        },
+      });
     }
     const before = v.getAllByTestId('symbol-row').map((r) => r.textContent).join('\n');
     for (const f of fx.statsFrames.slice(0, 6)) {
