@@ -154,6 +154,9 @@ function installRowReplication(rows: number): void {
     const target = m.t === 'evt' && m.topic === 'stats.frame' ? m.data : m.t === 'res' && m.result && Array.isArray(m.result.symbols) && m.result.processes !== undefined ? m.result : undefined;
     if (!target?.symbols) return text;
     if (m.t === 'res') real = g.__benchRealRows = target.symbols.length;
+    // A stats frame can arrive before the status.get answer: a view's first frame is the whole
+    // table, so its rows are the real rows (without this, it was repeated 1000 times: 183,000 rows).
+    else if (real === 0) real = g.__benchRealRows = target.symbols.length;
     const copies = Math.max(1, Math.ceil(rows / Math.max(1, real)));
     const out: Row[] = [];
     for (const r of target.symbols) {
