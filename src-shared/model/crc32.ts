@@ -29,6 +29,20 @@ function byte(crc: number, b: number): number {
 /** Feed one byte into a running CRC state. */
 export const crc32Byte = byte;
 
+/** Row of TABLE by its top byte (the top bytes of the CRC-32 table are all different). */
+const ROW_BY_TOP = new Uint8Array(256);
+for (let n = 0; n < 256; n++) ROW_BY_TOP[TABLE[n]! >>> 24] = n;
+
+/**
+ * The state that byte `b` takes to `after` (one byte's update is a bijection): e.g. a start
+ * state from which a text written as ":a:b:c" hashes like "a:b:c".
+ */
+export function crc32Unbyte(after: number, b: number): number {
+  const a = after >>> 0;
+  const row = ROW_BY_TOP[a >>> 24]!;
+  return (((a ^ TABLE[row]!) << 8) | (row ^ b)) >>> 0;
+}
+
 /** Feed the UTF-8 bytes of `text` into a running CRC state. */
 export function crc32Update(crc: number, text: string): number {
   let c = crc;
@@ -240,26 +254,71 @@ function crc32Zeros(c: number, len: number): number {
 
 /**
  * Per-position memory of the texts a book checksum hashes: for each position (e.g. "price of the
- * 3rd best bid") the value last seen there, its text's length and CRC from state 0. Between two
- * messages most of a book's top is unchanged, so most numbers are appended from here.
+ * 3rd best bid") the value seen there, its text's length and CRC from state 0, for this pass
+ * (one checksum) and the previous one. Between two messages most of a book's top is unchanged,
+ * or moved by one level when a level was inserted or removed above it, so most numbers are
+ * appended from here. A slot's value, CRC and length always belong together, so a text found at
+ * another position of the same kind (same scale) is as good as one found in place.
  */
 export class CrcSegments {
   private readonly vals: Float64Array;
   private readonly crcs: Int32Array;
   private readonly lens: Uint8Array;
+  private readonly prevVals: Float64Array;
+  private readonly prevCrcs: Int32Array;
+  private readonly prevLens: Uint8Array;
 
   constructor(slots: number) {
     this.vals = new Float64Array(slots).fill(Number.NaN);
     this.crcs = new Int32Array(slots);
     this.lens = new Uint8Array(slots);
+    this.prevVals = new Float64Array(slots).fill(Number.NaN);
+    this.prevCrcs = new Int32Array(slots);
+    this.prevLens = new Uint8Array(slots);
   }
 
-  /** True when position `k` holds the text of `v`. */
+  /** True when position `k` held the text of `v` in the last pass. */
   has(k: number, v: number): boolean {
     return this.vals[k] === v;
   }
 
-  /** State `c` followed by the text kept at position `k`. */
+  /**
+   * Start a pass: the last pass becomes the one `reuse` looks into; this pass starts as a copy
+   * of it (a caller may rewrite only the positions from some level on).
+   */
+  begin(): void {
+    this.prevVals.set(this.vals);
+    this.prevCrcs.set(this.crcs);
+    this.prevLens.set(this.lens);
+  }
+
+  /**
+   * Give position `k` of this pass the text of `v` kept by the previous pass at `k`, `k + shift`
+   * or `k - shift` (`shift` slots per level, so the slot is of the same kind); false when none of
+   * them holds it.
+   */
+  reuse(k: number, v: number, shift: number): boolean {
+    const pv = this.prevVals;
+    let j = k;
+    if (pv[j] !== v) {
+      j = k + shift;
+      if (j >= pv.length || pv[j] !== v) {
+        j = k - shift;
+        if (j < 0 || pv[j] !== v) return false;
+      }
+    }
+    this.vals[k] = v;
+    this.crcs[k] = this.prevCrcs[j]!;
+    this.lens[k] = this.prevLens[j]!;
+    return true;
+  }
+
+  /** Position `k` of this pass holds no text (the caller hashed one it could not keep). */
+  drop(k: number): void {
+    this.vals[k] = Number.NaN;
+  }
+
+  /** State `c` followed by the text kept at position `k` of this pass. */
   append(c: number, k: number): number {
     return crc32Zeros(c, this.lens[k]!) ^ this.crcs[k]!;
   }
@@ -282,5 +341,6 @@ export class CrcSegments {
   /** Forget every position (the texts' scale changed). */
   clear(): void {
     this.vals.fill(Number.NaN);
+    this.prevVals.fill(Number.NaN);
   }
 }

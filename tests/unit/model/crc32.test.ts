@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { CRC32_INIT, crc32Bytes, crc32Final, crc32Text, crc32Update, CrcSegments, MAX_SEGMENT, toSigned32, writeScaled, writeUInt } from '../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Byte, crc32Bytes, crc32Final, crc32Text, crc32Unbyte, crc32Update, CrcSegments, MAX_SEGMENT, toSigned32, writeScaled, writeUInt } from '../../../src-shared/model/crc32.ts';
 import { formatScaled, parseScaled, requiredScale } from '../../../src-shared/model/decimal.ts';
 import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
 import { dataPath } from '../../support/data.ts';
@@ -68,6 +68,18 @@ describe('writeScaled / writeUInt / crc32Bytes (book text as bytes, hashed at on
   });
 });
 
+describe('crc32Unbyte', () => {
+  it('undoes one byte for every byte value and many states', () => {
+    for (let b = 0; b < 256; b++) {
+      for (const after of [CRC32_INIT, 0, 1, 0x80000000, 0x12345678, 0xdeadbeef]) {
+        expect(crc32Byte(crc32Unbyte(after, b), b) >>> 0).toBe(after >>> 0);
+      }
+    }
+    // A text written with a leading ':' from that state hashes as the text without it.
+    expect(crc32Final(crc32Update(crc32Unbyte(CRC32_INIT, 58), ':3366.1:7'))).toBe(crc32Text('3366.1:7'));
+  });
+});
+
 describe('CrcSegments (texts appended by their own CRC)', () => {
   it('gives the CRC of the concatenation for every text length, kept or not', async () => {
     const recs = await loadRecording(dataPath('okx/cryptofeed_books_2022-05-13.ndjson'));
@@ -95,5 +107,28 @@ describe('CrcSegments (texts appended by their own CRC)', () => {
     }
     seg.clear();
     expect(seg.has(1, 1)).toBe(false);
+  });
+
+  it('reuses a text from the same position or one level away in the last pass, and nothing else', () => {
+    const text = (v: number) => new Uint8Array(Buffer.from(String(v)));
+    const seg = new CrcSegments(6); // 3 levels of 2 slots (price, size)
+    const vals = [65000, 3, 64999, 7, 64998, 1];
+    vals.forEach((v, k) => seg.put(0, k, v, text(v), String(v).length));
+    seg.begin();
+    // A level inserted at the top: the old levels moved down by one (2 slots).
+    expect(seg.reuse(2, 65000, 2)).toBe(true);
+    expect(seg.reuse(3, 3, 2)).toBe(true);
+    expect(seg.reuse(4, 64999, 2)).toBe(true);
+    // Two levels away, or another value: not kept.
+    expect(seg.reuse(0, 64998, 2)).toBe(false);
+    expect(seg.reuse(0, 65001, 2)).toBe(false);
+    // The reused slot hashes the moved text.
+    expect(crc32Final(seg.append(CRC32_INIT, 4))).toBe(crc32Text('64999'));
+    // begin() keeps this pass as the start of the next one.
+    seg.begin();
+    expect(seg.has(2, 65000)).toBe(true);
+    expect(seg.has(4, 64999)).toBe(true);
+    seg.drop(4);
+    expect(seg.has(4, 64999)).toBe(false);
   });
 });

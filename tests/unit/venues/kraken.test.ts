@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
 import { SymbolBook } from '../../../src-main/engine/sync/symbolBook.ts';
-import { krakenBookChecksum, krakenChecksumField, krakenLevelsChecksum } from '../../../src-main/engine/venues/kraken/krakenChecksum.ts';
+import { krakenBookChecksum, krakenBookChecksumText, krakenChecksumField, krakenLevelsChecksum } from '../../../src-main/engine/venues/kraken/krakenChecksum.ts';
 import { krakenTimeToMs } from '../../../src-main/engine/venues/kraken/krakenSession.ts';
 import { KRAKEN_WS_URL, kraken, krakenInstrument, krakenProtocol } from '../../../src-main/engine/venues/kraken/krakenSpec.ts';
 import { krakenWireSymbol } from '../../../src-main/engine/venues/kraken/krakenWireSymbol.ts';
@@ -9,6 +9,7 @@ import { KrakenSession } from '../../../src-main/engine/venues/kraken/krakenSess
 import { KrakenV2Session } from '../../../src-main/engine/venues/kraken/krakenV2Session.ts';
 import type { VenueSpec } from '../../../src-main/engine/venues/venue.ts';
 import { VENUES, venueForUrl } from '../../../src-main/engine/venues/registry.ts';
+import { crc32Text } from '../../../src-shared/model/crc32.ts';
 import { formatScaled } from '../../../src-shared/model/decimal.ts';
 import { dataPath } from '../../support/data.ts';
 import { sessionHarness } from '../../support/sessionHarness.ts';
@@ -41,6 +42,38 @@ describe('Kraken checksum', () => {
     expect(sb.book.sizeScale).toBe(6);
     expect(krakenBookChecksum(sb.book, { price: 5, size: 8 })).toBe(974947235);
     expect(krakenBookChecksum(sb.book, { price: 5, size: 6 })).not.toBe(974947235);
+  });
+
+  it('the kept per-level state gives the checksum of the whole text after every change of a real stream, down to an empty book', async () => {
+    // The incremental hash (fields and per-level states reused from the last checksum) against
+    // a full CRC of the rendered text after each XBT/USD message of the recording, then while
+    // the levels are removed best first (shifting every level up), asks then bids.
+    const recs = await loadRecording(dataPath('kraken/cryptofeed_v1_book1000_XBTUSD+9pairs_2021-04-05_120s.ndjson'));
+    const sb = new SymbolBook(krakenInstrument('XBT/USD'), {}, () => 0);
+    const dec = { price: 5, size: 8 };
+    const full = () => crc32Text(krakenBookChecksumText(sb.book, dec));
+    let checked = 0;
+    for (const r of recs) {
+      if (r.dir !== 'recv' || !r.raw.startsWith('[') || !r.raw.endsWith('"book-1000","XBT/USD"]')) continue;
+      const msg = JSON.parse(r.raw) as unknown[];
+      for (const part of msg.slice(1, -2) as Record<string, string[][]>[]) {
+        if (part.as !== undefined) sb.book.clear();
+        for (const [key, bid] of [['as', false], ['bs', true], ['a', false], ['b', true]] as const) {
+          for (const [p, q] of part[key] ?? []) sb.setLevel(bid, p!, q!);
+        }
+      }
+      expect(krakenBookChecksum(sb.book, dec)).toBe(full());
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(5000);
+    for (const bid of [false, true]) {
+      const side = bid ? sb.book.bids : sb.book.asks;
+      while (side.count > 0) {
+        sb.setLevel(bid, formatScaled(side.priceAt(0), sb.book.priceScale), '0');
+        expect(krakenBookChecksum(sb.book, dec)).toBe(full());
+      }
+    }
+    expect(krakenBookChecksum(sb.book, dec)).toBe(crc32Text(''));
   });
 });
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { crc32Text, toSigned32 } from '../../../src-shared/model/crc32.ts';
+import { formatScaled } from '../../../src-shared/model/decimal.ts';
 import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
 import { SymbolBook } from '../../../src-main/engine/sync/symbolBook.ts';
 import { okxBookChecksum, okxBookChecksumText, okxLevelsChecksum } from '../../../src-main/engine/venues/okx/okxChecksum.ts';
@@ -31,6 +33,38 @@ describe('OKX checksum', () => {
     for (const l of asks1) sb.setLevel(false, l.price, l.size);
     expect(okxBookChecksumText(sb.book)).toBe('3366.1:7:3366.8:9:3366:6:3368:8');
     expect(okxBookChecksum(sb.book)).toBe(-1881014294);
+  });
+
+  it('the kept per-level state gives the checksum of the whole text after every change of a real stream, down to an empty book', async () => {
+    // The incremental hash (texts and per-level states reused from the last checksum) against
+    // a full CRC of the rendered text, after each update of the busiest recorded instrument,
+    // then while its levels are removed best first (shifting every level up), then side by side.
+    const recs = await loadRecording(dataPath('okx/cryptofeed_books-l2-tbt_2022-02-27.ndjson'));
+    const frames = recs.filter((r) => r.dir === 'recv' && r.raw.includes('"books-l2-tbt"') && r.raw.includes('"data"')).map((r) => JSON.parse(r.raw) as { arg: { instId: string }; action: string; data: { asks: string[][]; bids: string[][] }[] });
+    const counts = new Map<string, number>();
+    for (const f of frames) counts.set(f.arg.instId, (counts.get(f.arg.instId) ?? 0) + 1);
+    const instId = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+    const sb = new SymbolBook(okxInstrument(instId), {}, () => 0);
+    const full = () => toSigned32(crc32Text(okxBookChecksumText(sb.book)));
+    let checked = 0;
+    for (const f of frames) {
+      if (f.arg.instId !== instId) continue;
+      if (f.action === 'snapshot') sb.book.clear();
+      for (const [p, q] of f.data[0]!.bids) sb.setLevel(true, p!, q!);
+      for (const [p, q] of f.data[0]!.asks) sb.setLevel(false, p!, q!);
+      expect(okxBookChecksum(sb.book)).toBe(full());
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(300);
+    while (sb.book.bids.count > 0) {
+      sb.setLevel(true, formatScaled(sb.book.bids.priceAt(0), sb.book.priceScale), '0');
+      expect(okxBookChecksum(sb.book)).toBe(full());
+    }
+    while (sb.book.asks.count > 0) {
+      sb.setLevel(false, formatScaled(sb.book.asks.priceAt(sb.book.asks.count - 1), sb.book.priceScale), '0');
+      expect(okxBookChecksum(sb.book)).toBe(full());
+    }
+    expect(okxBookChecksum(sb.book)).toBe(0);
   });
 });
 

@@ -50,46 +50,81 @@ function field(mantissa: number, scale: number, decimals: number): number {
   return text.length;
 }
 
-/** State `c` followed by the field of `v`, kept at position `k`. */
+/** State `c` followed by the field of `v`, kept at position `k` (levels are 2 slots apart). */
 function put(t: CrcSegments, c: number, k: number, v: number, scale: number, decimals: number): number {
-  if (t.has(k, v)) return t.append(c, k);
+  if (t.reuse(k, v, 2)) return t.append(c, k);
   const len = field(v, scale, decimals);
-  if (len < 0) return crc32Update(c, krakenChecksumField(formatWithDecimals(v, scale, decimals)));
+  if (len < 0) {
+    t.drop(k);
+    return crc32Update(c, krakenChecksumField(formatWithDecimals(v, scale, decimals)));
+  }
   return t.put(c, k, v, TEXT, len);
 }
 
-function sideText(side: BookSide, book: OrderBook, dec: WireDecimals, t: CrcSegments, base: number, crc: number): number {
-  const n = side.copyBest(KRAKEN_CHECKSUM_DEPTH, PRICES, SIZES);
-  let c = crc;
-  for (let i = 0; i < n; i++) {
-    c = put(t, c, base + 2 * i, PRICES[i]!, book.priceScale, dec.price);
-    c = put(t, c, base + 2 * i + 1, SIZES[i]!, book.sizeScale, dec.size);
-  }
-  return c;
+/**
+ * First level (of KRAKEN_CHECKSUM_DEPTH when none) where this side's `n` levels differ from the
+ * `last` ones of the last checksum, whose fields sit at slots `base + 2 * i` and `+ 1`.
+ */
+function firstChange(t: CrcSegments, n: number, last: number, prices: Float64Array, sizes: Float64Array, base: number): number {
+  const common = Math.min(n, last);
+  for (let i = 0; i < common; i++) if (!t.has(base + 2 * i, prices[i]!) || !t.has(base + 2 * i + 1, sizes[i]!)) return i;
+  return n === last ? KRAKEN_CHECKSUM_DEPTH : common;
 }
 
 /**
  * Unsigned checksum of a local book, as Kraken would send it for this state (asks then bids,
- * best first). Hot path (every message): each field's text is appended from the book's
- * CrcSegments when it is the value seen at that position last time, else written and kept.
+ * best first). Hot path (every message): the state after each level of the last checksum is
+ * kept, so hashing resumes at the first level that differs (the last result when none does);
+ * each field's text is appended from the book's CrcSegments when the last checksum saw that
+ * value at that level or one level away (a level inserted or removed above), else written and
+ * kept.
  */
 export function krakenBookChecksum(book: OrderBook, dec: WireDecimals): number {
   let seg = SEGMENTS.get(book);
   if (seg === undefined || seg.ps !== book.priceScale || seg.ss !== book.sizeScale || seg.pd !== dec.price || seg.sd !== dec.size) {
-    seg = { ps: book.priceScale, ss: book.sizeScale, pd: dec.price, sd: dec.size, texts: new CrcSegments(4 * KRAKEN_CHECKSUM_DEPTH) };
+    seg = { ps: book.priceScale, ss: book.sizeScale, pd: dec.price, sd: dec.size, na: 0, nb: 0, after: new Int32Array(2 * KRAKEN_CHECKSUM_DEPTH + 1).fill(CRC32_INIT), texts: new CrcSegments(4 * KRAKEN_CHECKSUM_DEPTH) };
     SEGMENTS.set(book, seg);
   }
   const t = seg.texts;
-  return crc32Final(sideText(book.bids, book, dec, t, 2 * KRAKEN_CHECKSUM_DEPTH, sideText(book.asks, book, dec, t, 0, CRC32_INIT)));
+  const D = KRAKEN_CHECKSUM_DEPTH;
+  const na = book.asks.copyBest(D, ASK_P, ASK_S);
+  const nb = book.bids.copyBest(D, BID_P, BID_S);
+  // Levels 0..D-1 are the asks, D..2D-1 the bids; slots 2 per level in the same order.
+  const askFrom = firstChange(t, na, seg.na, ASK_P, ASK_S, 0);
+  const from = askFrom < D ? askFrom : D + firstChange(t, nb, seg.nb, BID_P, BID_S, 2 * D);
+  const after = seg.after;
+  if (from < 2 * D) {
+    t.begin();
+    const ps = book.priceScale;
+    const ss = book.sizeScale;
+    let c = after[from]!;
+    for (let j = from; j < 2 * D; j++) {
+      const ask = j < D;
+      const i = ask ? j : j - D;
+      if (i < (ask ? na : nb)) {
+        c = put(t, c, 2 * j, (ask ? ASK_P : BID_P)[i]!, ps, dec.price);
+        c = put(t, c, 2 * j + 1, (ask ? ASK_S : BID_S)[i]!, ss, dec.size);
+      }
+      after[j + 1] = c;
+    }
+    seg.na = na;
+    seg.nb = nb;
+  }
+  return crc32Final(after[2 * D]!);
 }
 
-/** Per book, the fields of the last checksum (for the book's scales and wire decimals). */
-const SEGMENTS = new WeakMap<OrderBook, { ps: number; ss: number; pd: number; sd: number; texts: CrcSegments }>();
+/**
+ * Per book, the last checksum's fields, level counts and the state after each level (for the
+ * book's scales and wire decimals).
+ */
+const SEGMENTS = new WeakMap<OrderBook, { ps: number; ss: number; pd: number; sd: number; na: number; nb: number; after: Int32Array; texts: CrcSegments }>();
 
 /** One field's digits. */
 const TEXT = new Uint8Array(64);
-const PRICES = new Float64Array(KRAKEN_CHECKSUM_DEPTH);
-const SIZES = new Float64Array(KRAKEN_CHECKSUM_DEPTH);
+const ASK_P = new Float64Array(KRAKEN_CHECKSUM_DEPTH);
+const ASK_S = new Float64Array(KRAKEN_CHECKSUM_DEPTH);
+const BID_P = new Float64Array(KRAKEN_CHECKSUM_DEPTH);
+const BID_S = new Float64Array(KRAKEN_CHECKSUM_DEPTH);
 
 const POW10: number[] = [];
 for (let i = 0, v = 1; i <= 22; i++, v *= 10) POW10.push(v);

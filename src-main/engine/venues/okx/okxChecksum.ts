@@ -16,7 +16,7 @@
  * Checksum Field Deprecation", 2026-05-21; ccxt PR #30299): 0 or a missing field means "not
  * provided", never a failure.
  */
-import { CRC32_INIT, crc32Byte, crc32Final, crc32Update, CrcSegments, toSigned32, writeScaled } from '../../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Final, crc32Unbyte, crc32Update, CrcSegments, toSigned32, writeScaled } from '../../../../src-shared/model/crc32.ts';
 import { formatScaled } from '../../../../src-shared/model/decimal.ts';
 import type { LevelText } from '../../../../src-shared/model/market.ts';
 import type { BookSide, OrderBook } from '../../book/orderBook.ts';
@@ -87,44 +87,62 @@ export function okxBookChecksum(book: OrderBook): number {
   book.asks.copyBest(na, ap, as);
   for (let i = 0; i < nb; i++) if (bs[i]! > Number.MAX_SAFE_INTEGER || bp[i]! > Number.MAX_SAFE_INTEGER) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
   for (let i = 0; i < na; i++) if (as[i]! > Number.MAX_SAFE_INTEGER || ap[i]! > Number.MAX_SAFE_INTEGER) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
-  // Interleaved bid/ask text; each number's text is appended from the book's CrcSegments when
-  // it is the value seen at that position last time (most of the top 25), else written and kept.
+  if (nb + na === 0) return toSigned32(crc32Final(CRC32_INIT));
+  // Interleaved bid/ask text, each number kept with the ':' before it (from START the first
+  // one hashes as if it had none). The state after each level is kept too: hashing resumes at
+  // the first level that differs from the last checksum, and each number's text is appended from
+  // the book's CrcSegments when the last checksum saw that value at that level or one level away
+  // (a level inserted or removed above), else written and kept.
   let seg = SEGMENTS.get(book);
   if (seg === undefined || seg.ps !== ps || seg.ss !== ss) {
-    seg = { ps, ss, texts: new CrcSegments(4 * OKX_CHECKSUM_DEPTH) };
+    seg = { ps, ss, nb: 0, na: 0, after: new Int32Array(OKX_CHECKSUM_DEPTH + 1).fill(START), texts: new CrcSegments(4 * OKX_CHECKSUM_DEPTH) };
     SEGMENTS.set(book, seg);
   }
   const t = seg.texts;
-  let c = CRC32_INIT;
-  let first = true;
-  for (let i = 0; i < OKX_CHECKSUM_DEPTH; i++) {
-    if (i < nb) {
-      if (!first) c = crc32Byte(c, 58);
-      first = false;
-      c = crc32Byte(number(t, c, 4 * i, bp[i]!, ps), 58);
-      c = number(t, c, 4 * i + 1, bs[i]!, ss);
+  const from = Math.min(firstChange(t, nb, seg.nb, bp, bs, 0), firstChange(t, na, seg.na, ap, as, 2));
+  const after = seg.after;
+  if (from < OKX_CHECKSUM_DEPTH) {
+    t.begin();
+    let c = after[from]!;
+    for (let i = from; i < OKX_CHECKSUM_DEPTH; i++) {
+      if (i < nb) c = number(t, number(t, c, 4 * i, bp[i]!, ps), 4 * i + 1, bs[i]!, ss);
+      if (i < na) c = number(t, number(t, c, 4 * i + 2, ap[i]!, ps), 4 * i + 3, as[i]!, ss);
+      after[i + 1] = c;
     }
-    if (i < na) {
-      if (!first) c = crc32Byte(c, 58);
-      first = false;
-      c = crc32Byte(number(t, c, 4 * i + 2, ap[i]!, ps), 58);
-      c = number(t, c, 4 * i + 3, as[i]!, ss);
-    }
+    seg.nb = nb;
+    seg.na = na;
   }
-  return toSigned32(crc32Final(c));
+  return toSigned32(crc32Final(after[OKX_CHECKSUM_DEPTH]!));
 }
 
-/** State `c` followed by the text of `v`, kept at position `k`. */
+/** ':' hashed from START gives the initial state. */
+const START = crc32Unbyte(CRC32_INIT, 58);
+
+/**
+ * First level (of OKX_CHECKSUM_DEPTH when none) where this side's `n` levels differ from the
+ * `last` ones of the last checksum, whose numbers sit at slots `4 * i + base` and `+ 1`.
+ */
+function firstChange(t: CrcSegments, n: number, last: number, prices: Float64Array, sizes: Float64Array, base: number): number {
+  const common = Math.min(n, last);
+  for (let i = 0; i < common; i++) if (!t.has(4 * i + base, prices[i]!) || !t.has(4 * i + base + 1, sizes[i]!)) return i;
+  return n === last ? OKX_CHECKSUM_DEPTH : common;
+}
+
+/** State `c` followed by ':' and the text of `v`, kept at position `k` (levels are 4 slots apart). */
 function number(t: CrcSegments, c: number, k: number, v: number, scale: number): number {
-  if (t.has(k, v)) return t.append(c, k);
-  return t.put(c, k, v, TEXT, writeScaled(TEXT, 0, v, scale));
+  if (t.reuse(k, v, 4)) return t.append(c, k);
+  return t.put(c, k, v, TEXT, writeScaled(TEXT, 1, v, scale));
 }
 
-/** Per book, the texts of the last checksum (for the book's current scales). */
-const SEGMENTS = new WeakMap<OrderBook, { ps: number; ss: number; texts: CrcSegments }>();
+/**
+ * Per book, the last checksum's texts, level counts and the state after each level (for the
+ * book's current scales).
+ */
+const SEGMENTS = new WeakMap<OrderBook, { ps: number; ss: number; nb: number; na: number; after: Int32Array; texts: CrcSegments }>();
 
-/** One number's text: sign, up to 19 digits, point. */
+/** One number's text: ':', sign, up to 19 digits, point. */
 const TEXT = new Uint8Array(32);
+TEXT[0] = 58;
 
 const TOP_BID_P = new Float64Array(OKX_CHECKSUM_DEPTH);
 const TOP_BID_S = new Float64Array(OKX_CHECKSUM_DEPTH);
