@@ -130,6 +130,39 @@ describe('Kraken session', () => {
     expect(JSON.parse(h.session.keepalive!.frame())).toEqual({ event: 'ping' });
   });
 
+  it('scans updates in place and builds exactly what parsing them builds, re-laid-out frames included', async () => {
+    const rel = 'kraken/cryptofeed_v1_book1000_XBTUSD+9pairs_2021-04-05_120s.ndjson';
+    const frames = (await loadRecording(dataPath(rel))).filter((r) => r.dir === 'recv').map((r) => r.raw);
+    // The same real stream with every frame re-rendered with indentation: the in-place scanner
+    // declines those and the parsing path takes them. A third copy has a precision change
+    // (one more decimal on a real update's volume) to check the decimals notice on both paths.
+    const relaid = frames.map((f) => JSON.stringify(JSON.parse(f), null, 1));
+    const i = frames.findIndex((f, k) => k > 3000 && f.endsWith('"book-1000","XBT/USD"]') && f.includes('{"b":[["'));
+    const widened = frames.map((f, k) => (k === i ? f.replace(/("b":\[\["\d+\.\d+","\d+\.\d+)"/, '$10"') : f));
+    expect(widened[i]).not.toBe(frames[i]);
+    for (const [x, y] of [
+      [frames, relaid],
+      [widened, widened.map((f) => JSON.stringify(JSON.parse(f), null, 1))],
+    ] as const) {
+      const a = sessionHarness(krakenV1);
+      const b = sessionHarness(krakenV1);
+      a.feed(x);
+      b.feed(y);
+      expect(a.books.size).toBe(10);
+      let checksums = 0;
+      for (const [pair, sa] of a.books) {
+        const sb = b.books.get(pair)!;
+        expect({ ...sa.counters }, pair).toEqual({ ...sb.counters });
+        expect(sa.book.top(1000), pair).toEqual(sb.book.top(1000));
+        expect(sa.state, pair).toBe(sb.state);
+        expect(sa.lastExchTsMs, pair).toBe(sb.lastExchTsMs);
+        checksums += sa.counters.checksumOk;
+      }
+      expect(a.notices.map((n) => n.message)).toEqual(b.notices.map((n) => n.message));
+      expect(checksums).toBeGreaterThan(10000);
+    }
+  });
+
   it('resync unsubscribes and subscribes that pair only; its updates wait for the fresh snapshot', async () => {
     const rel = 'kraken/cryptofeed_v1_book1000_XBTUSD+9pairs_2021-04-05_120s.ndjson';
     const frames = (await loadRecording(dataPath(rel))).filter((r) => r.dir === 'recv').map((r) => r.raw);

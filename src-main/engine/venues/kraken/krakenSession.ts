@@ -77,12 +77,17 @@ function fractionDigits(s: string): number {
 
 /** Kraken times are seconds with microseconds ("1617666423.606671") -> integer ms, no float. */
 export function krakenTimeToMs(s: string): number {
+  return krakenTimeToMsAt(s, 0, s.length);
+}
+
+/** `krakenTimeToMs` of `raw[start..end)` (in-place scan). */
+function krakenTimeToMsAt(raw: string, start: number, end: number): number {
   // One pass over the characters (called for every level of every message).
   let sec = 0;
   let ms = 0;
   let frac = -1;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = raw.charCodeAt(i);
     if (c === 46 && frac < 0) {
       frac = 0;
       continue;
@@ -94,9 +99,67 @@ export function krakenTimeToMs(s: string): number {
       frac++;
     }
   }
-  if (s.length === 0 || s === '.') return 0;
+  if (end === start || (end - start === 1 && raw.charCodeAt(start) === 46)) return 0;
   for (let f = frac < 0 ? 0 : frac; f < 3; f++) ms *= 10;
   return sec * 1000 + ms;
+}
+
+/** Fractional digits of `raw[start..end)`. */
+function fractionDigitsAt(raw: string, start: number, end: number): number {
+  const dot = raw.indexOf('.', start);
+  return dot < 0 || dot >= end ? 0 : end - dot - 1;
+}
+
+/**
+ * Index after the `[["p","v","t"(,"r")],...]` array at `raw[at]`, or -1 when the text there is
+ * not exactly that (entries of 3 or 4 strings, no spaces; the caller has excluded backslashes).
+ */
+function entriesEnd(raw: string, at: number): number {
+  if (raw.charCodeAt(at) !== 91) return -1;
+  let i = at + 1;
+  if (raw.charCodeAt(i) === 93) return i + 1;
+  for (;;) {
+    if (raw.charCodeAt(i) !== 91) return -1;
+    i++;
+    let n = 0;
+    for (;;) {
+      if (raw.charCodeAt(i) !== 34) return -1;
+      const q = raw.indexOf('"', i + 1);
+      if (q < 0) return -1;
+      n++;
+      i = q + 1;
+      const c = raw.charCodeAt(i++);
+      if (c === 44) continue;
+      if (c === 93) break;
+      return -1;
+    }
+    if (n < 3 || n > 4) return -1;
+    const c = raw.charCodeAt(i++);
+    if (c === 44) continue;
+    if (c === 93) return i;
+    return -1;
+  }
+}
+
+/** Price, volume and time ranges of the entry read by `readEntry`. */
+const ENTRY = new Int32Array(6);
+
+/** Read the (validated) entry at `raw[at]` into ENTRY; returns the index after its ']'. */
+function readEntry(raw: string, at: number): number {
+  const ps = at + 2;
+  const pe = raw.indexOf('"', ps);
+  const vs = pe + 3;
+  const ve = raw.indexOf('"', vs);
+  const ts = ve + 3;
+  const te = raw.indexOf('"', ts);
+  ENTRY[0] = ps;
+  ENTRY[1] = pe;
+  ENTRY[2] = vs;
+  ENTRY[3] = ve;
+  ENTRY[4] = ts;
+  ENTRY[5] = te;
+  // A 4th element ("r", republish) follows the time.
+  return raw.charCodeAt(te + 1) === 93 ? te + 2 : raw.indexOf(']', te + 1) + 1;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -134,11 +197,124 @@ export class KrakenSession implements VenueSession {
   }
 
   onMessage(raw: string, recvTsNs: bigint): void {
+    // Hot path: book updates are scanned in place (documented layout); anything else is parsed.
+    if (raw.charCodeAt(0) === 91 && this.scanUpdate(raw, recvTsNs)) return;
     const msg = jsonFrame(this.ctx, raw);
     if (msg === undefined) return;
     if (Array.isArray(msg)) return this.onChannel(msg, recvTsNs);
     if (isRecord(msg)) return this.onEvent(msg as KrakenEvent);
     this.ctx.notice('warn', `unexpected frame ${raw.slice(0, 80)}`);
+  }
+
+  /** Key and array start of each level array of the frame being scanned (at most 4). */
+  private readonly spans = new Int32Array(8);
+  /** Pair of the previous scanned frame (compared in place: no new string to hash). */
+  private lastPair = '';
+
+  /**
+   * A book update `[id,{"a":[..]},{"b":[..],"c":".."},"book-N","PAIR"]` (one or two maps, keys
+   * a, b and c), scanned in place with the same effects as parsing it. The whole layout is
+   * checked before anything is applied; returns false, having applied nothing, for anything else
+   * (a snapshot, other channels, escapes, spaces, repeated keys): the caller then parses the frame.
+   */
+  private scanUpdate(raw: string, recvTsNs: bigint): boolean {
+    const len = raw.length;
+    if (raw.charCodeAt(len - 1) !== 93 || raw.charCodeAt(len - 2) !== 34 || raw.indexOf('\\') >= 0) return false;
+    const pairQuote = raw.lastIndexOf('"', len - 3);
+    if (pairQuote < 4 || raw.charCodeAt(pairQuote - 1) !== 44 || raw.charCodeAt(pairQuote - 2) !== 34) return false;
+    const chQuote = raw.lastIndexOf('"', pairQuote - 3);
+    if (chQuote < 2 || !raw.startsWith('book-', chQuote + 1) || raw.charCodeAt(chQuote - 1) !== 44 || raw.charCodeAt(chQuote - 2) !== 125) return false;
+    let depth = 0;
+    for (let i = chQuote + 6; i < pairQuote - 2; i++) {
+      const c = raw.charCodeAt(i);
+      if (c < 48 || c > 57 || depth > 1e6) return false;
+      depth = depth * 10 + (c - 48);
+    }
+    let at = 1;
+    while (at < len && raw.charCodeAt(at) >= 48 && raw.charCodeAt(at) <= 57) at++;
+    if (at === 1 || raw.charCodeAt(at) !== 44) return false;
+    at++;
+    // Check the maps: {"a":[..],"b":[..],"c":".."} ..., up to the '}' before the channel name.
+    const mapsEnd = chQuote - 2;
+    const spans = this.spans;
+    let ns = 0;
+    let cs = -1;
+    let ce = -1;
+    for (;;) {
+      if (raw.charCodeAt(at) !== 123) return false;
+      at++;
+      // Only the last map's checksum counts, as when the frame is parsed.
+      cs = -1;
+      let seen = 0;
+      for (;;) {
+        if (raw.charCodeAt(at) !== 34 || raw.charCodeAt(at + 2) !== 34 || raw.charCodeAt(at + 3) !== 58) return false;
+        const key = raw.charCodeAt(at + 1);
+        const bit = key === 97 ? 1 : key === 98 ? 2 : key === 99 ? 4 : 0;
+        if (bit === 0 || (seen & bit) !== 0) return false;
+        seen |= bit;
+        at += 4;
+        if (bit === 4) {
+          if (raw.charCodeAt(at) !== 34) return false;
+          const q = raw.indexOf('"', at + 1);
+          if (q < 0) return false;
+          cs = at + 1;
+          ce = q;
+          at = q + 1;
+        } else {
+          const end = entriesEnd(raw, at);
+          if (end < 0 || ns === 4) return false;
+          spans[2 * ns] = key;
+          spans[2 * ns + 1] = at;
+          ns++;
+          at = end;
+        }
+        const c = raw.charCodeAt(at++);
+        if (c === 44) continue;
+        if (c === 125) break;
+        return false;
+      }
+      if (at - 1 === mapsEnd) break;
+      if (at > mapsEnd || raw.charCodeAt(at) !== 44) return false;
+      at++;
+    }
+    const sb = this.ctx.book(this.pairAt(raw, pairQuote + 1, len - 2));
+    if (sb === undefined) return true;
+    sb.counters.messages++;
+    const st = this.state(sb);
+    if (depth > 0) {
+      st.depth = depth;
+      sb.book.depthCap = depth;
+    }
+    if (sb.state !== 'live' && sb.state !== 'stale') return true;
+    let latestMs = 0;
+    let n = 0;
+    for (let k = 0; k < ns; k++) {
+      const isBid = spans[2 * k] === 98;
+      const start = spans[2 * k + 1]! + 1;
+      // Decimals of the whole array first, then its levels (as the parsed path does).
+      for (let i = start; raw.charCodeAt(i) === 91; ) {
+        i = readEntry(raw, i);
+        this.noteDecimals(sb, st, fractionDigitsAt(raw, ENTRY[0]!, ENTRY[1]!), fractionDigitsAt(raw, ENTRY[2]!, ENTRY[3]!));
+        if (raw.charCodeAt(i) === 44) i++;
+      }
+      for (let i = start; raw.charCodeAt(i) === 91; ) {
+        i = readEntry(raw, i);
+        if (!sb.setLevelAt(isBid, raw, ENTRY[0]!, ENTRY[1]!, ENTRY[2]!, ENTRY[3]!)) return true;
+        const ms = krakenTimeToMsAt(raw, ENTRY[4]!, ENTRY[5]!);
+        if (ms > latestMs) latestMs = ms;
+        n++;
+        if (raw.charCodeAt(i) === 44) i++;
+      }
+    }
+    this.finishUpdate(sb, st, n, latestMs, cs < 0 ? undefined : raw.slice(cs, ce), recvTsNs);
+    return true;
+  }
+
+  private pairAt(raw: string, start: number, end: number): string {
+    const last = this.lastPair;
+    if (end - start === last.length && raw.startsWith(last, start)) return last;
+    this.lastPair = raw.slice(start, end);
+    return this.lastPair;
   }
 
   private onEvent(e: KrakenEvent): void {
@@ -265,17 +441,23 @@ export class KrakenSession implements VenueSession {
     for (const m of maps) {
       for (const key of Object.keys(m)) {
         if (key !== 'a' && key !== 'b') continue;
-        this.checkDecimals(sb, st, m[key]);
-        const k = this.applyEntries(sb, key === 'b', m[key], latest);
+        const entries = m[key];
+        if (Array.isArray(entries)) for (const e of entries as KrakenEntry[]) this.noteDecimals(sb, st, fractionDigits(e[0]), fractionDigits(e[1]));
+        const k = this.applyEntries(sb, key === 'b', entries, latest);
         if (k < 0) return;
         n += k;
       }
     }
-    sb.observe(recvTsNs, latest.ms);
+    const c = maps[maps.length - 1]!['c'];
+    this.finishUpdate(sb, st, n, latest.ms, typeof c === 'string' ? c : undefined, recvTsNs);
+  }
+
+  /** After an update's `n` levels: truncation, checksum `c` (when sent), crossed book, counters. */
+  private finishUpdate(sb: SymbolBook, st: SymbolState, n: number, latestMs: number, c: string | undefined, recvTsNs: bigint): void {
+    sb.observe(recvTsNs, latestMs);
     // Truncate before the checksum: the exchange's top 10 is computed on the depth-N book.
     sb.book.enforceCap();
-    const c = maps[maps.length - 1]!['c'];
-    if (typeof c === 'string' && c.length > 0) {
+    if (c !== undefined && c.length > 0) {
       const got = krakenBookChecksum(sb.book, st.decimals);
       if (String(got) !== c) {
         sb.checksum('mismatch', `checksum ${c}, local ${got} over "${krakenBookChecksumText(sb.book, st.decimals).slice(0, 160)}"`);
@@ -297,19 +479,13 @@ export class KrakenSession implements VenueSession {
    * Kraken changes a pair's precision now and then; the strings then carry the new decimals and
    * the checksum follows them. Adopt them (and say so) rather than fail every checksum.
    */
-  private checkDecimals(sb: SymbolBook, st: SymbolState, entries: unknown): void {
-    if (!Array.isArray(entries)) return;
-    for (const e of entries as KrakenEntry[]) {
-      const p = fractionDigits(e[0]);
-      const s = fractionDigits(e[1]);
-      if (p !== st.decimals.price || s !== st.decimals.size) {
-        if (!st.decimalsNoticed) {
-          this.ctx.notice('warn', `update decimals ${p}/${s} differ from the snapshot's ${st.decimals.price}/${st.decimals.size}`, sb.symbol);
-          st.decimalsNoticed = true;
-        }
-        st.decimals = { price: p, size: s };
-      }
+  private noteDecimals(sb: SymbolBook, st: SymbolState, p: number, s: number): void {
+    if (p === st.decimals.price && s === st.decimals.size) return;
+    if (!st.decimalsNoticed) {
+      this.ctx.notice('warn', `update decimals ${p}/${s} differ from the snapshot's ${st.decimals.price}/${st.decimals.size}`, sb.symbol);
+      st.decimalsNoticed = true;
     }
+    st.decimals = { price: p, size: s };
   }
 
   private onTrades(pair: string, trades: unknown[], recvTsNs: bigint): void {
