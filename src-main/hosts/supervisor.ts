@@ -33,7 +33,7 @@ import type {
   TransitionEvent,
   VenueStatus,
 } from '../../src-shared/contracts/engineApi.ts';
-import { PROTOCOL_VERSION } from '../../src-shared/contracts/engineApi.ts';
+import { emptyCountersView, PROTOCOL_VERSION } from '../../src-shared/contracts/engineApi.ts';
 import { Peer, RpcError } from '../../src-shared/contracts/rpc.ts';
 import type { Handlers, Port } from '../../src-shared/contracts/rpc.ts';
 import type { SyncState, VenueId } from '../../src-shared/model/market.ts';
@@ -971,25 +971,7 @@ function placeholderSymbol(venue: VenueId, symbol: string, d: ReturnType<SymbolD
     spread: null,
     levels: 0,
     trustBand: { mode: 'full', bidFloor: null, askCeiling: null },
-    counters: {
-      messages: 0,
-      applied: 0,
-      levelUpdates: 0,
-      snapshots: 0,
-      gaps: 0,
-      duplicates: 0,
-      regress: 0,
-      resyncs: 0,
-      checksumOk: 0,
-      checksumFailed: 0,
-      checksumNotProvided: 0,
-      crossCheckOk: 0,
-      crossCheckFailed: 0,
-      crossed: 0,
-      invalid: 0,
-      stale: 0,
-      trades: 0,
-    },
+    counters: emptyCountersView(),
     process: proc,
   };
 }

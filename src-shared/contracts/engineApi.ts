@@ -39,8 +39,11 @@ export interface TrustBandText {
 }
 
 export interface SymbolCountersView {
+  /** Book messages seen for this symbol (diffs and snapshots). */
   messages: number;
+  /** Book messages applied to the book. */
   applied: number;
+  /** Individual level updates applied (inserts, changes, deletes). */
   levelUpdates: number;
   snapshots: number;
   gaps: number;
@@ -56,6 +59,29 @@ export interface SymbolCountersView {
   invalid: number;
   stale: number;
   trades: number;
+}
+
+/** Every counter at 0. */
+export function emptyCountersView(): SymbolCountersView {
+  return {
+    messages: 0,
+    applied: 0,
+    levelUpdates: 0,
+    snapshots: 0,
+    gaps: 0,
+    duplicates: 0,
+    regress: 0,
+    resyncs: 0,
+    checksumOk: 0,
+    checksumFailed: 0,
+    checksumNotProvided: 0,
+    crossCheckOk: 0,
+    crossCheckFailed: 0,
+    crossed: 0,
+    invalid: 0,
+    stale: 0,
+    trades: 0,
+  };
 }
 
 /** One row of the symbols table / `/api/status`. */

@@ -8,6 +8,8 @@ import { NOT_EXACT, parseScaled, parseScaledAt, requiredScale, scanned, scanScal
 import { frameBytes } from './frameBytes.ts';
 import { OrderBook } from '../book/orderBook.ts';
 import { walkLevelPairs } from '../../../src-shared/model/jsonScan.ts';
+import { emptyCountersView } from '../../../src-shared/contracts/engineApi.ts';
+import type { SymbolCountersView } from '../../../src-shared/contracts/engineApi.ts';
 
 export interface Transition {
   tsMs: number;
@@ -17,27 +19,8 @@ export interface Transition {
   detail?: string;
 }
 
-export interface SymbolCounters {
-  /** Book messages seen for this symbol (diffs and snapshots). */
-  messages: number;
-  /** Book messages applied to the book. */
-  applied: number;
-  /** Individual level updates applied (inserts, changes, deletes). */
-  levelUpdates: number;
-  snapshots: number;
-  gaps: number;
-  regress: number;
-  duplicates: number;
-  resyncs: number;
-  checksumOk: number;
-  checksumFailed: number;
-  checksumNotProvided: number;
-  crossCheckOk: number;
-  crossCheckFailed: number;
-  crossed: number;
-  invalid: number;
-  stale: number;
-  trades: number;
+/** The counters the API shows (src-shared/contracts/engineApi.ts) and the engine's own. */
+export interface SymbolCounters extends SymbolCountersView {
   /** Diffs dropped because the snapshot already contained them. */
   droppedBeforeSnapshot: number;
   /**
@@ -49,27 +32,7 @@ export interface SymbolCounters {
 }
 
 export function emptyCounters(): SymbolCounters {
-  return {
-    messages: 0,
-    applied: 0,
-    levelUpdates: 0,
-    snapshots: 0,
-    gaps: 0,
-    regress: 0,
-    duplicates: 0,
-    resyncs: 0,
-    checksumOk: 0,
-    checksumFailed: 0,
-    checksumNotProvided: 0,
-    crossCheckOk: 0,
-    crossCheckFailed: 0,
-    crossed: 0,
-    invalid: 0,
-    stale: 0,
-    trades: 0,
-    droppedBeforeSnapshot: 0,
-    refsOk: 0,
-  };
+  return { ...emptyCountersView(), droppedBeforeSnapshot: 0, refsOk: 0 };
 }
 
 export interface AnomalyRecord {
