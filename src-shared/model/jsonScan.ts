@@ -24,6 +24,34 @@ export function valueIndex(raw: string, key: string, from = 0): number {
   return j;
 }
 
+/**
+ * Strings read from frames, returned as the previous call's string object when the text is the
+ * same (consecutive frames on a connection mostly name one symbol): the book lookup then hashes
+ * nothing new and nothing is allocated.
+ */
+export class RecentText {
+  private last = '';
+
+  /** `raw.slice(start, end)`. */
+  slice(raw: string, start: number, end: number): string {
+    const last = this.last;
+    if (end - start === last.length && raw.startsWith(last, start)) return last;
+    return (this.last = raw.slice(start, end));
+  }
+
+  /** The string value whose opening quote is `raw[at]`, or undefined (no quote there, escapes). */
+  quoted(raw: string, at: number): string | undefined {
+    if (raw.charCodeAt(at) !== 34) return undefined;
+    const last = this.last;
+    if (last !== '' && raw.charCodeAt(at + 1 + last.length) === 34 && raw.startsWith(last, at + 1)) return last;
+    const end = raw.indexOf('"', at + 1);
+    if (end < 0) return undefined;
+    const s = raw.slice(at + 1, end);
+    if (s.includes('\\')) return undefined;
+    return (this.last = s);
+  }
+}
+
 /** An integer value of `key` (optionally negative, safe integer), or undefined. */
 export function scanInt(raw: string, key: string, from = 0): number | undefined {
   let j = valueIndex(raw, key, from);

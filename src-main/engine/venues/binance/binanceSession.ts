@@ -21,7 +21,7 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { parseScaled } from '../../../../src-shared/model/decimal.ts';
-import { scanString, scanUint, valueIndex } from '../../../../src-shared/model/jsonScan.ts';
+import { RecentText, scanUint, valueIndex } from '../../../../src-shared/model/jsonScan.ts';
 import type { SessionContext, VenueSession } from '../venue.ts';
 import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade } from '../tradeOut.ts';
@@ -140,7 +140,7 @@ export class BinanceSession implements VenueSession {
     const bytes = frameBytes(raw);
     const h = this.header;
     if (bytes !== null && scanDepthHeader(bytes, h)) {
-      const sb = this.ctx.book(this.symbolBytes(raw, bytes, h.symStart, h.symEnd));
+      const sb = this.ctx.book(this.symbols.slice(raw, h.symStart, h.symEnd));
       if (sb === undefined) return true;
       sb.observe(recvTsNs, h.eventMs);
       const ids: IdRange = { first: h.first, last: h.last, prev: this.market === 'spot' ? -1 : h.prev };
@@ -150,7 +150,8 @@ export class BinanceSession implements VenueSession {
     // Documented key order: e, E, (T), s, (ps), U, u, (pu), b, a. Each search starts where the
     // previous key was found, so the frame is scanned about once.
     const eAt = valueIndex(raw, 'E');
-    const symbol = this.symbolAt(raw, eAt < 0 ? 0 : eAt);
+    const sAt = valueIndex(raw, 's', eAt < 0 ? 0 : eAt);
+    const symbol = sAt < 0 ? undefined : this.symbols.quoted(raw, sAt);
     const uAt = valueIndex(raw, 'U');
     const first = scanUint(raw, 'U', uAt - 4);
     const last = scanUint(raw, 'u', uAt);
@@ -164,33 +165,9 @@ export class BinanceSession implements VenueSession {
     return true;
   }
 
-  /** Symbol of the previous frame: most frames on a connection name the same one. */
-  private lastSymbol = '';
+  /** Symbols of scanned frames (the previous one compared in place: no new string to hash). */
+  private readonly symbols = new RecentText();
   private readonly header = new DepthHeader();
-
-  /** `raw.slice(start, end)`, or the previous symbol's string when the bytes spell it. */
-  private symbolBytes(raw: string, b: Uint8Array, start: number, end: number): string {
-    const last = this.lastSymbol;
-    if (end - start === last.length) {
-      let i = 0;
-      while (i < last.length && b[start + i] === last.charCodeAt(i)) i++;
-      if (i === last.length) return last;
-    }
-    return (this.lastSymbol = raw.slice(start, end));
-  }
-
-  /**
-   * The `s` value of a frame. When it is the previous frame's symbol the same string is returned
-   * (compared in place), so the book lookup hashes nothing new.
-   */
-  private symbolAt(raw: string, from: number): string | undefined {
-    const last = this.lastSymbol;
-    const j = valueIndex(raw, 's', from);
-    if (j >= 0 && last !== '' && raw.charCodeAt(j) === 34 && raw.charCodeAt(j + 1 + last.length) === 34 && raw.startsWith(last, j + 1)) return last;
-    const s = scanString(raw, 's', from);
-    if (s !== undefined) this.lastSymbol = s;
-    return s;
-  }
 
   /** depthUpdate that did not scan (unexpected layout): same handling from the parsed object. */
   private onDepth(d: Record<string, unknown>, recvTsNs: bigint): void {

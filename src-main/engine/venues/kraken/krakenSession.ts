@@ -36,6 +36,7 @@
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
 import { jsonFrame } from '../jsonFrame.ts';
+import { RecentText } from '../../../../src-shared/model/jsonScan.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
@@ -208,8 +209,8 @@ export class KrakenSession implements VenueSession {
 
   /** Key and array start of each level array of the frame being scanned (at most 4). */
   private readonly spans = new Int32Array(8);
-  /** Pair of the previous scanned frame (compared in place: no new string to hash). */
-  private lastPair = '';
+  /** Pairs of scanned frames (the previous one compared in place: no new string to hash). */
+  private readonly pairs = new RecentText();
 
   /**
    * A book update `[id,{"a":[..]},{"b":[..],"c":".."},"book-N","PAIR"]` (one or two maps, keys
@@ -277,7 +278,7 @@ export class KrakenSession implements VenueSession {
       if (at > mapsEnd || raw.charCodeAt(at) !== 44) return false;
       at++;
     }
-    const sb = this.ctx.book(this.pairAt(raw, pairQuote + 1, len - 2));
+    const sb = this.ctx.book(this.pairs.slice(raw, pairQuote + 1, len - 2));
     if (sb === undefined) return true;
     sb.counters.messages++;
     const st = this.state(sb);
@@ -308,13 +309,6 @@ export class KrakenSession implements VenueSession {
     }
     this.finishUpdate(sb, st, n, latestMs, cs < 0 ? undefined : raw.slice(cs, ce), recvTsNs);
     return true;
-  }
-
-  private pairAt(raw: string, start: number, end: number): string {
-    const last = this.lastPair;
-    if (end - start === last.length && raw.startsWith(last, start)) return last;
-    this.lastPair = raw.slice(start, end);
-    return this.lastPair;
   }
 
   private onEvent(e: KrakenEvent): void {

@@ -35,7 +35,7 @@ import { jsonObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { resubscribe } from '../resubscribe.ts';
 import { setLevels } from '../setLevels.ts';
-import { scanInt, scanString, valueIndex } from '../../../../src-shared/model/jsonScan.ts';
+import { RecentText, scanInt, scanString, valueIndex } from '../../../../src-shared/model/jsonScan.ts';
 import type { SymbolBook } from '../../sync/symbolBook.ts';
 import { okxBookChecksum, okxBookChecksumText } from './okxChecksum.ts';
 
@@ -160,8 +160,8 @@ export class OkxSession implements VenueSession {
     // tickers and other channels carry nothing the book needs.
   }
 
-  /** Instrument of the previous scanned frame (compared in place: no new string to hash). */
-  private lastInstId = '';
+  /** Instruments of scanned frames (the previous one compared in place: no new string to hash). */
+  private readonly instIds = new RecentText();
 
   /**
    * `update` on a book channel, scanned in place: `{"arg":{"channel":..,"instId":..},
@@ -188,7 +188,7 @@ export class OkxSession implements VenueSession {
     const checksum = scanInt(raw, 'checksum', tail);
     const seqId = scanInt(raw, 'seqId', tail);
     const prevSeqId = scanInt(raw, 'prevSeqId', tail);
-    const instId = this.instIdAt(raw, instAt);
+    const instId = this.instIds.quoted(raw, instAt);
     // OKX always sends ts after the arrays; a frame without it there is not this layout.
     if (instId === undefined || tsText === undefined) return false;
     const sb = this.ctx.book(instId);
@@ -208,18 +208,6 @@ export class OkxSession implements VenueSession {
       return nb + sb.pairsApplied;
     });
     return true;
-  }
-
-  private instIdAt(raw: string, at: number): string | undefined {
-    const last = this.lastInstId;
-    if (last !== '' && raw.charCodeAt(at) === 34 && raw.charCodeAt(at + 1 + last.length) === 34 && raw.startsWith(last, at + 1)) return last;
-    if (raw.charCodeAt(at) !== 34) return undefined;
-    const end = raw.indexOf('"', at + 1);
-    if (end < 0) return undefined;
-    const s = raw.slice(at + 1, end);
-    if (s.includes('\\')) return undefined;
-    this.lastInstId = s;
-    return s;
   }
 
   private onEvent(msg: OkxFrame): void {
