@@ -4,7 +4,7 @@
  */
 import type { Trade } from '../../src-shared/model/market.ts';
 import { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
-import type { ConnectionPlan, SessionContext, VenueSession, VenueSpec } from '../../src-main/engine/venues/venue.ts';
+import type { ConnectionPlan, SessionContext, SnapshotPriority, VenueSession, VenueSpec } from '../../src-main/engine/venues/venue.ts';
 
 export interface SessionHarness {
   session: VenueSession;
@@ -12,11 +12,17 @@ export interface SessionHarness {
   notices: { level: string; message: string; venueSymbol?: string }[];
   trades: Trade[];
   books: Map<string, SymbolBook>;
+  /** REST snapshots the session asked for (with `restSnapshots`). */
+  snapshotRequests: { venueSymbol: string; priority: SnapshotPriority }[];
   /** Feed received frames in order. */
   feed(frames: readonly string[]): void;
 }
 
-export function sessionHarness(spec: VenueSpec, venueSymbols: string[] = []): SessionHarness {
+/**
+ * `restSnapshots`: record the session's REST snapshot requests (venues that take them) instead
+ * of failing on one (in-band venues must never ask).
+ */
+export function sessionHarness(spec: VenueSpec, venueSymbols: string[] = [], opts: { restSnapshots?: boolean } = {}): SessionHarness {
   const books = new Map<string, SymbolBook>();
   const h: SessionHarness = {
     session: undefined as unknown as VenueSession,
@@ -24,6 +30,7 @@ export function sessionHarness(spec: VenueSpec, venueSymbols: string[] = []): Se
     notices: [],
     trades: [],
     books,
+    snapshotRequests: [],
     feed(frames) {
       let ns = 0n;
       for (const f of frames) h.session.onMessage(f, ns++);
@@ -45,7 +52,11 @@ export function sessionHarness(spec: VenueSpec, venueSymbols: string[] = []): Se
       return sb;
     },
     books: () => books.values(),
-    requestSnapshot: () => {
+    requestSnapshot: (venueSymbol, priority) => {
+      if (opts.restSnapshots === true) {
+        h.snapshotRequests.push({ venueSymbol, priority });
+        return;
+      }
       throw new Error(`${spec.id} takes in-band snapshots and must not ask for REST snapshots`);
     },
     trade: (t) => h.trades.push(t),

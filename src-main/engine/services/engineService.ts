@@ -52,6 +52,7 @@ import { SymbolBook } from '../sync/symbolBook.ts';
 import type { Transition } from '../sync/symbolBook.ts';
 import { VENUES } from '../venues/registry.ts';
 import type { ConnectionPlan, SnapshotPriority, VenueSpec } from '../venues/venue.ts';
+import { resyncPriority } from '../venues/venue.ts';
 import { ConnectGate } from '../feed/backoff.ts';
 import type { BackoffPolicy } from '../feed/backoff.ts';
 import { LiveContext } from '../feed/liveContext.ts';
@@ -637,7 +638,7 @@ export class EngineService {
   private snapshotPriority(sb: SymbolBook, asked: SnapshotPriority): SnapshotPriority {
     const r = this.pendingResync.get(sb);
     if (r === undefined) return asked;
-    return r.cause === 'manual' ? (asked === 'gap' ? 'gap' : 'manual') : 'gap';
+    return asked === 'gap' ? 'gap' : resyncPriority(r.cause);
   }
 
   // --- resync events ------------------------------------------------------------------------

@@ -165,6 +165,16 @@ export interface SessionContext {
 /** Gap resyncs are served before cold starts (issue: "serves gap resyncs before cold starts"). */
 export type SnapshotPriority = 'gap' | 'manual' | 'cold';
 
+/**
+ * Priority of the snapshot a resync for `cause` needs: an operator's request is 'manual'; a book
+ * found wrong or lost (gap, checksum, crossed, invalid level, reconnect, restarted process...)
+ * is repaired first, as 'gap'. Sessions ask with it and the engine applies the same rule to
+ * every request of a book that is resyncing (engineService.snapshotPriority).
+ */
+export function resyncPriority(cause: AnomalyKind): SnapshotPriority {
+  return cause === 'manual' ? 'manual' : 'gap';
+}
+
 /** Nanoseconds to milliseconds as a number. */
 export function nsToMs(ns: bigint): number {
   return Number(ns / 1_000_000n);

@@ -23,6 +23,7 @@ import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import { parseScaled } from '../../../../src-shared/model/decimal.ts';
 import { RecentText, scanUint, valueIndex } from '../../../../src-shared/model/jsonScan.ts';
 import type { SessionContext, VenueSession } from '../venue.ts';
+import { resyncPriority } from '../venue.ts';
 import { jsonFrame } from '../jsonFrame.ts';
 import { emitTrade } from '../tradeOut.ts';
 import { setLevels } from '../setLevels.ts';
@@ -273,14 +274,14 @@ export class BinanceSession implements VenueSession {
     st.aligned.onSnapshot((b) => (setLevels(b, bids, asks) < 0 ? -1 : lastUpdateId), depth);
   }
 
-  resync(venueSymbol: string, _cause: AnomalyKind): void {
+  resync(venueSymbol: string, cause: AnomalyKind): void {
     const sb = this.ctx.book(venueSymbol);
     if (sb === undefined) return;
     const st = this.state(sb);
     st.aligned.reset();
     st.tops.clear();
     st.pendingTickers.clear();
-    st.aligned.askSnapshot('manual');
+    st.aligned.askSnapshot(resyncPriority(cause));
   }
 
   onClose(): void {

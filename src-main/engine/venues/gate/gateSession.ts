@@ -28,6 +28,7 @@ import type { AnomalyKind, Trade } from '../../../../src-shared/model/market.ts'
 import { asObject, asSafeInteger, asText, parseJsonExact } from '../../../../src-shared/model/jsonExact.ts';
 import type { ExactJson, ExactObject } from '../../../../src-shared/model/jsonExact.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { resyncPriority } from '../venue.ts';
 import { exactObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { setLevels } from '../setLevels.ts';
@@ -224,7 +225,7 @@ export class GateSession implements VenueSession {
     const a = this.alignedFor(sb);
     a.reset();
     // Gap resyncs are served before cold starts by the REST budget.
-    a.askSnapshot(cause === 'manual' || cause === 'process-restart' ? 'manual' : 'gap');
+    a.askSnapshot(resyncPriority(cause));
   }
 
   onClose(): void {

@@ -26,6 +26,7 @@
  */
 import type { AnomalyKind } from '../../../../src-shared/model/market.ts';
 import type { ConnectionPlan, SessionContext, VenueSession } from '../venue.ts';
+import { resyncPriority } from '../venue.ts';
 import { jsonObjectFrame } from '../jsonFrame.ts';
 import { emitTrade, takerSide } from '../tradeOut.ts';
 import { setLevels } from '../setLevels.ts';
@@ -227,7 +228,7 @@ export class KucoinSession implements VenueSession {
     if (sb === undefined) return;
     const a = this.alignedFor(sb);
     a.reset();
-    a.askSnapshot(cause === 'manual' || cause === 'process-restart' ? 'manual' : 'gap');
+    a.askSnapshot(resyncPriority(cause));
   }
 
   onClose(): void {
