@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isIP } from 'node:net';
-import type { VenueId } from '../../src-shared/model/market.ts';
+import type { InstrumentIncrements, VenueId } from '../../src-shared/model/market.ts';
 import { appRoot } from './buildInfo.ts';
 
 /** Every venue id of the model, at runtime. The type check below fails if market.ts gains one. */
@@ -64,6 +64,12 @@ export interface VenueConfig {
   wsUrl?: string;
   /** Override of the venue's REST base URL. */
   restUrl?: string;
+  /**
+   * Tick and lot size per venue symbol, filled by the host from the venue's instrument listing
+   * when it resolved "all" (never read from a configuration file), so that the feed processes'
+   * instruments carry them.
+   */
+  increments?: InstrumentIncrements;
 }
 
 /** The publisher runs inside each feed process (measured in docs/ARCHITECTURE.md), or not at all. */

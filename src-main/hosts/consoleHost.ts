@@ -80,7 +80,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     replay = r.plan;
     // Venues the configuration follows with "all" are listed through their replay server's instrument route.
     const sel = await selectReplayVenues(cfg.venues, r.plan.venues);
-    venues = sel.venues.map((v) => ({ venue: v.venue, symbols: v.symbols, ...(v.wsUrl ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl ? { restUrl: v.restUrl } : {}) }));
+    venues = sel.venues.map((v) => ({ venue: v.venue, symbols: v.symbols, ...(v.wsUrl ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl ? { restUrl: v.restUrl } : {}), ...(v.increments ? { increments: v.increments } : {}) }));
     say(`replaying ${opts.replay.files.length} recording(s) at ${opts.replay.speed === 0 ? 'full speed' : `${opts.replay.speed}x`}: ${venues.map((v) => `${v.venue} (${(v.symbols as string[]).length})`).join(', ')}`);
     for (const line of sel.listed) say(line);
     for (const why of sel.skipped) say(`note: ${why}`);

@@ -6,12 +6,27 @@
  */
 import type { EngineVenueConfig } from '../engine/services/engineService.ts';
 import { VENUES } from '../engine/venues/registry.ts';
+import type { ListedInstrument } from '../engine/venues/instrumentListing.ts';
+import type { InstrumentIncrements } from '../../src-shared/model/market.ts';
 import type { VenueConfig } from './config.ts';
 
 export interface VenueSelection {
   venues: EngineVenueConfig[];
   /** One line per venue left out, saying why. */
   skipped: string[];
+}
+
+/** Tick and lot sizes the listing gave for the chosen symbols; undefined when it gave none. */
+function incrementsOf(listed: readonly ListedInstrument[], chosen: readonly string[]): InstrumentIncrements | undefined {
+  const wanted = new Set(chosen);
+  const out: InstrumentIncrements = {};
+  let n = 0;
+  for (const i of listed) {
+    if (!wanted.has(i.venueSymbol) || (i.tickSize === undefined && i.lotSize === undefined) || out[i.venueSymbol] !== undefined) continue;
+    out[i.venueSymbol] = { ...(i.tickSize !== undefined ? { tickSize: i.tickSize } : {}), ...(i.lotSize !== undefined ? { lotSize: i.lotSize } : {}) };
+    n++;
+  }
+  return n > 0 ? out : undefined;
 }
 
 /** `cap`: at most this many symbols per venue (limited mode applies it to listed "all" too). */
@@ -25,6 +40,7 @@ export async function selectVenues(configured: VenueConfig[], cap?: number): Pro
       continue;
     }
     let symbols: string[];
+    let listed: ListedInstrument[] = [];
     if (v.symbols === 'all') {
       if (spec.listSymbols === undefined) {
         skipped.push(`${v.venue}: "all" symbols cannot be listed by this build yet; name the symbols in the configuration`);
@@ -36,11 +52,15 @@ export async function selectVenues(configured: VenueConfig[], cap?: number): Pro
         continue;
       }
       symbols = r.symbols;
+      listed = r.instruments;
     } else {
       symbols = v.symbols;
     }
     const canonical = [...new Set(symbols.map((s) => spec.instrument(s).venueSymbol))];
-    venues.push({ venue: v.venue, symbols: cap === undefined ? canonical : canonical.slice(0, cap), ...(v.wsUrl !== undefined ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl !== undefined ? { restUrl: v.restUrl } : {}) });
+    const chosen = cap === undefined ? canonical : canonical.slice(0, cap);
+    // Explicit symbols keep the increments a host found for them when it listed "all".
+    const increments = incrementsOf(v.symbols === 'all' ? listed : Object.entries(v.increments ?? {}).map(([venueSymbol, i]) => ({ venueSymbol, ...i })), chosen);
+    venues.push({ venue: v.venue, symbols: chosen, ...(v.wsUrl !== undefined ? { wsUrl: v.wsUrl } : {}), ...(v.restUrl !== undefined ? { restUrl: v.restUrl } : {}), ...(increments !== undefined ? { increments } : {}) });
   }
   return { venues, skipped };
 }
@@ -76,7 +96,8 @@ export async function selectReplayVenues(configured: VenueConfig[], replayed: En
     }
     const symbols = [...new Set(r.symbols.map((s) => spec.instrument(s).venueSymbol))];
     listed.push(`${v.venue}: "all" listed ${symbols.length} symbol(s) from the replay server's instrument list`);
-    venues.push({ ...v, symbols });
+    const increments = incrementsOf(r.instruments, symbols);
+    venues.push({ ...v, symbols, ...(increments !== undefined ? { increments } : {}) });
   }
   return { venues, skipped, listed };
 }

@@ -49,6 +49,9 @@ export interface Instrument {
   lotSize?: string;
 }
 
+/** Tick and lot size per venue symbol (decimal strings), as a venue's instrument listing gives them. */
+export type InstrumentIncrements = Record<string, { tickSize?: string; lotSize?: string }>;
+
 export type Side = 'bid' | 'ask';
 export type TakerSide = 'buy' | 'sell' | 'unknown';
 

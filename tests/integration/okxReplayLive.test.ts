@@ -33,6 +33,20 @@ async function recordedTrades(rel: string): Promise<number> {
 }
 
 describe('OKX replay -> live engine', () => {
+  it('tick and lot sizes a listing gave reach the books\' instruments (and only the books they were listed for)', async () => {
+    // BTC-USDT as OKX documents it (GET /api/v5/public/instruments response example: tickSz 0.1,
+    // lotSz 0.00000001), as selectVenues passes a listing's increments to a feed process.
+    r = await liveReplay(BOOKS, { configure: (v) => ({ ...v, increments: { 'BTC-USDT': { tickSize: '0.1', lotSize: '0.00000001' } } }) });
+    await delivered(r);
+    const btc = r.svc.book('okx', 'BTC-USDT')!;
+    expect(btc.instrument).toMatchObject({ venueSymbol: 'BTC-USDT', tickSize: '0.1', lotSize: '0.00000001' });
+    expect(btc.state).toBe('live');
+    for (const sym of ['BTC-USD-220527', 'UNI-USD-SWAP']) {
+      expect(r.svc.book('okx', sym)!.instrument.tickSize, sym).toBeUndefined();
+      expect(r.svc.book('okx', sym)!.state, sym).toBe('live');
+    }
+  });
+
   it('books 2022-05-13: 3 instruments live on one connection, all 290 checksums verified, trades, books exact', async () => {
     r = await liveReplay(BOOKS);
     await delivered(r);

@@ -47,7 +47,7 @@ import type {
 } from '../../../src-shared/contracts/engineApi.ts';
 import { RpcError } from '../../../src-shared/contracts/rpc.ts';
 import type { Handlers } from '../../../src-shared/contracts/rpc.ts';
-import type { AnomalyKind, Trade, VenueId } from '../../../src-shared/model/market.ts';
+import type { AnomalyKind, InstrumentIncrements, Trade, VenueId } from '../../../src-shared/model/market.ts';
 import { SymbolBook } from '../sync/symbolBook.ts';
 import type { Transition } from '../sync/symbolBook.ts';
 import { VENUES } from '../venues/registry.ts';
@@ -72,6 +72,12 @@ export interface EngineVenueConfig {
   wsUrl?: string;
   /** REST origin override for snapshots. */
   restUrl?: string;
+  /**
+   * Tick and lot size per venue symbol, from the venue's instrument listing when the symbols came
+   * from one (`"symbols": "all"`); carried into the books' instruments (and the multicast
+   * instrument definitions).
+   */
+  increments?: InstrumentIncrements;
 }
 
 /** Timing knobs. Production uses the venue's documented limits; tests shorten them here. */
@@ -482,8 +488,10 @@ export class EngineService {
   }
 
   private addBook(rt: VenueRuntime, venueSymbol: string): SymbolBook {
+    const listed = rt.config.increments?.[venueSymbol];
+    const instrument = rt.spec.instrument(venueSymbol);
     const sb = new SymbolBook(
-      rt.spec.instrument(venueSymbol),
+      listed === undefined ? instrument : { ...instrument, ...(listed.tickSize !== undefined ? { tickSize: listed.tickSize } : {}), ...(listed.lotSize !== undefined ? { lotSize: listed.lotSize } : {}) },
       {
         onTransition: (b, t) => this.onTransition(b, t),
         onAnomaly: (b, kind, detail) => this.onAnomaly(rt, b, kind, detail),

@@ -35,8 +35,11 @@ export interface ListedInstrument {
 
 export type ListingResult = { ok: true; instruments: ListedInstrument[] } | { ok: false; error: string };
 
-/** What `VenueSpec.listSymbols` returns. */
-export type SymbolListResult = { ok: true; symbols: string[] } | { ok: false; error: string };
+/**
+ * What `VenueSpec.listSymbols` returns: the symbols, and per symbol the increments the listing
+ * gave (`instruments`, one entry per symbol) for the engine's instruments.
+ */
+export type SymbolListResult = { ok: true; symbols: string[]; instruments: ListedInstrument[] } | { ok: false; error: string };
 
 /** The venue's documented request limit for its instrument endpoint(s). */
 export interface ListingLimits {
@@ -179,7 +182,9 @@ export async function runListing(opts: ListingClientOptions, list: (client: List
 /** The symbols of a listing, in the venue's order, each once. */
 export function symbolsOf(r: ListingResult): SymbolListResult {
   if (!r.ok) return r;
-  return { ok: true, symbols: [...new Set(r.instruments.map((i) => i.venueSymbol))] };
+  const first = new Map<string, ListedInstrument>();
+  for (const i of r.instruments) if (!first.has(i.venueSymbol)) first.set(i.venueSymbol, i);
+  return { ok: true, symbols: [...first.keys()], instruments: [...first.values()] };
 }
 
 /** Join listings of several endpoints (spot + futures...): the first failure wins. */

@@ -9,6 +9,7 @@
  */
 import type { AnomalyKind, Instrument, Trade, VenueId } from '../../../src-shared/model/market.ts';
 import type { SymbolBook } from '../sync/symbolBook.ts';
+import type { SymbolListResult } from './instrumentListing.ts';
 
 /** What a venue says about its REST snapshot endpoint and limits. */
 export interface RestSpec {
@@ -113,7 +114,7 @@ export interface VenueSpec {
    * Every symbol the venue currently lists for this market, from its public instruments endpoint
    * (configuration `"symbols": "all"`). A venue without it cannot follow "all" yet; the hosts say so.
    */
-  listSymbols?(restBaseUrl?: string): Promise<{ ok: true; symbols: string[] } | { ok: false; error: string }>;
+  listSymbols?(restBaseUrl?: string): Promise<SymbolListResult>;
 }
 
 export interface VenueSession {
