@@ -2,6 +2,7 @@
  * A venue session on a recording SessionContext: what the session sent, said and published,
  * with books created on demand and anomalies answered by `resync` as the live feed does.
  */
+import { expect } from 'vitest';
 import type { Trade } from '../../src-shared/model/market.ts';
 import { SymbolBook } from '../../src-main/engine/sync/symbolBook.ts';
 import type { ConnectionPlan, SessionContext, SnapshotPriority, VenueSession, VenueSpec } from '../../src-main/engine/venues/venue.ts';
@@ -69,4 +70,27 @@ export function sessionHarness(spec: VenueSpec, venueSymbols: string[] = [], opt
   const plan: ConnectionPlan = spec.plan(venueSymbols)[0] ?? { id: `${spec.id}#0`, url: spec.wsUrl, venueSymbols: [] };
   h.session = spec.createSession(ctx, plan);
   return h;
+}
+
+/**
+ * Feed `frames` and `other` (the same stream laid out differently, e.g. for the parsing path
+ * rather than an in-place scanner) to two sessions of `spec`, and expect the same outcome: the
+ * same books with the same counters, top `depth` levels, state and exchange time, and the same
+ * notices. Returns both harnesses.
+ */
+export function expectSameOutcome(spec: VenueSpec, frames: readonly string[], other: readonly string[], depth: number): { a: SessionHarness; b: SessionHarness } {
+  const a = sessionHarness(spec);
+  const b = sessionHarness(spec);
+  a.feed(frames);
+  b.feed(other);
+  expect([...a.books.keys()].sort()).toEqual([...b.books.keys()].sort());
+  for (const [sym, sa] of a.books) {
+    const sb = b.books.get(sym)!;
+    expect({ ...sa.counters }, sym).toEqual({ ...sb.counters });
+    expect(sa.book.top(depth), sym).toEqual(sb.book.top(depth));
+    expect(sa.state, sym).toBe(sb.state);
+    expect(sa.lastExchTsMs, sym).toBe(sb.lastExchTsMs);
+  }
+  expect(a.notices.map((n) => n.message)).toEqual(b.notices.map((n) => n.message));
+  return { a, b };
 }
