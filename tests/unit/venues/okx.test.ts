@@ -164,13 +164,13 @@ describe('OKX session', () => {
     expect(uni.counters.checksumFailed).toBe(0);
   });
 
-  it('scans updates in place and builds exactly what parsing them builds, re-laid-out frames included', async () => {
+  it('scans updates and snapshots in place and builds exactly what parsing them builds, re-laid-out frames included', async () => {
     const frames = (await loadRecording(dataPath('okx/cryptofeed_books-l2-tbt_2022-02-27.ndjson'))).filter((r) => r.dir === 'recv').map((r) => r.raw);
-    // The same real stream with every update re-rendered by JSON.stringify with keys in another
+    // The same real stream with every book message re-rendered by JSON.stringify with keys in another
     // order (scalars before the arrays): the in-place scanner declines those and the JSON path
     // takes them.
     const relaid = frames.map((f) => {
-      if (!f.includes('"action":"update"')) return f;
+      if (!f.includes('"action":')) return f;
       const m = JSON.parse(f) as { arg: unknown; action: string; data: { asks: unknown; bids: unknown; [k: string]: unknown }[] };
       return JSON.stringify({ arg: m.arg, action: m.action, data: m.data.map(({ asks, bids, ...rest }) => ({ ...rest, bids, asks })) });
     });

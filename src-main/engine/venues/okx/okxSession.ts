@@ -140,8 +140,8 @@ export class OkxSession implements VenueSession {
 
   onMessage(raw: string, recvTsNs: bigint): void {
     if (raw === 'pong') return;
-    // Hot path: book updates are scanned in place (documented layout, one data element).
-    if (raw.startsWith('{"arg":{"channel":"books') && this.scanUpdate(raw, recvTsNs)) return;
+    // Hot path: book updates and snapshots are scanned in place (documented layout, one data element).
+    if (raw.startsWith('{"arg":{"channel":"books') && this.scanBook(raw, recvTsNs)) return;
     const msg = jsonObjectFrame<OkxFrame>(this.ctx, raw);
     if (msg === undefined) return;
     if (msg.event !== undefined) return this.onEvent(msg);
@@ -164,18 +164,19 @@ export class OkxSession implements VenueSession {
   private readonly instIds = new RecentText();
 
   /**
-   * `update` on a book channel, scanned in place: `{"arg":{"channel":..,"instId":..},
+   * `update` or `snapshot` on a book channel, scanned in place: `{"arg":{"channel":..,"instId":..},
    * "action":"update","data":[{"asks":[..],"bids":[..],"ts":"..","checksum":N,"seqId":N,
-   * "prevSeqId":N}]}`. Returns false, having applied nothing, for anything else (a snapshot,
-   * several data elements, another layout): the caller then parses the frame.
+   * "prevSeqId":N}]}`. Returns false, having applied nothing, for anything else (several data
+   * elements, another layout): the caller then parses the frame.
    */
-  private scanUpdate(raw: string, recvTsNs: bigint): boolean {
+  private scanBook(raw: string, recvTsNs: bigint): boolean {
     const chAt = valueIndex(raw, 'channel');
     const channel = raw.startsWith('"books-l2-tbt"', chAt) ? 'books-l2-tbt' : raw.startsWith('"books"', chAt) ? 'books' : undefined;
     if (channel === undefined) return false;
     const instAt = valueIndex(raw, 'instId', chAt);
     const actionAt = valueIndex(raw, 'action', instAt);
-    if (instAt < 0 || actionAt < 0 || !raw.startsWith('"update"', actionAt)) return false;
+    const snapshot = raw.startsWith('"snapshot"', actionAt);
+    if (instAt < 0 || actionAt < 0 || (!snapshot && !raw.startsWith('"update"', actionAt))) return false;
     const dataAt = valueIndex(raw, 'data', actionAt);
     // One data element; the frame ends with it (no "},{" between elements).
     if (dataAt < 0 || !raw.startsWith('[{', dataAt) || !raw.endsWith('}]}') || raw.indexOf('},{', dataAt) >= 0) return false;
@@ -197,7 +198,7 @@ export class OkxSession implements VenueSession {
     const exchTsMs = tsText !== undefined ? Number(tsText) : 0;
     sb.observe(recvTsNs, Number.isFinite(exchTsMs) ? exchTsMs : 0);
     const st = this.state(sb, channel);
-    this.applyUpdate(sb, st, seqId, prevSeqId, checksum, raw, () => {
+    const levels = (): number => {
       const b = sb.applyLevelPairs(true, raw, bidsAt);
       const nb = sb.pairsApplied;
       if (b < 0 || sb.applyLevelPairs(false, raw, asksAt) < 0) {
@@ -206,7 +207,9 @@ export class OkxSession implements VenueSession {
         return -1;
       }
       return nb + sb.pairsApplied;
-    });
+    };
+    if (snapshot) this.applySnapshot(sb, st, seqId, checksum, levels);
+    else this.applyUpdate(sb, st, seqId, prevSeqId, checksum, raw, levels);
     return true;
   }
 
@@ -239,26 +242,27 @@ export class OkxSession implements VenueSession {
     const exchTsMs = d.ts !== undefined ? Number(d.ts) : 0;
     sb.observe(recvTsNs, Number.isFinite(exchTsMs) ? exchTsMs : 0);
     const st = this.state(sb, channel);
-    if (action === 'snapshot') this.applySnapshot(sb, st, d);
+    if (action === 'snapshot') this.applySnapshot(sb, st, d.seqId, d.checksum, () => setLevels(sb, d.bids ?? [], d.asks ?? []));
     else if (action === 'update') this.applyUpdate(sb, st, d.seqId, d.prevSeqId, d.checksum, raw, () => setLevels(sb, d.bids ?? [], d.asks ?? []));
     else this.ctx.notice('warn', `book message with action ${JSON.stringify(action)}`, sb.symbol);
   }
 
-  private applySnapshot(sb: SymbolBook, st: SymbolState, d: OkxBookData): void {
+  /** A `snapshot` message: `levels()` sets its levels (count, or -1 when the book rejected one), then the checksum. */
+  private applySnapshot(sb: SymbolBook, st: SymbolState, seqId: unknown, checksum: unknown, levels: () => number): void {
     sb.book.clear();
     st.lastUpdateRaw = '';
     st.crossed = false;
-    const n = setLevels(sb, d.bids ?? [], d.asks ?? []);
+    const n = levels();
     if (n < 0) {
       sb.book.clear();
       return;
     }
     sb.counters.snapshots++;
     sb.book.markSnapshot('window');
-    sb.seq = isInt(d.seqId) ? d.seqId : -1;
+    sb.seq = isInt(seqId) ? seqId : -1;
     if (sb.seq > sb.lastSeenSeq) sb.lastSeenSeq = sb.seq;
-    if (!this.checkBook(sb, st, d.checksum, 'snapshot')) return;
-    sb.transition('live', 'snapshot', isInt(d.seqId) ? `seqId ${d.seqId}` : 'in-band snapshot');
+    if (!this.checkBook(sb, st, checksum, 'snapshot')) return;
+    sb.transition('live', 'snapshot', isInt(seqId) ? `seqId ${seqId}` : 'in-band snapshot');
     sb.afterApply(n);
   }
 
