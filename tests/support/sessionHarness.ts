@@ -75,8 +75,8 @@ export function sessionHarness(spec: VenueSpec, venueSymbols: string[] = [], opt
 /**
  * Feed `frames` and `other` (the same stream laid out differently, e.g. for the parsing path
  * rather than an in-place scanner) to two sessions of `spec`, and expect the same outcome: the
- * same books with the same counters, top `depth` levels, state and exchange time, and the same
- * notices. Returns both harnesses.
+ * same books with the same counters, top `depth` levels, state, transitions (with their
+ * details) and exchange time, and the same notices. Returns both harnesses.
  */
 export function expectSameOutcome(spec: VenueSpec, frames: readonly string[], other: readonly string[], depth: number): { a: SessionHarness; b: SessionHarness } {
   const a = sessionHarness(spec);
@@ -90,6 +90,7 @@ export function expectSameOutcome(spec: VenueSpec, frames: readonly string[], ot
     expect(sa.book.top(depth), sym).toEqual(sb.book.top(depth));
     expect(sa.state, sym).toBe(sb.state);
     expect(sa.lastExchTsMs, sym).toBe(sb.lastExchTsMs);
+    expect(sa.transitions, sym).toEqual(sb.transitions);
   }
   expect(a.notices.map((n) => n.message)).toEqual(b.notices.map((n) => n.message));
   return { a, b };
