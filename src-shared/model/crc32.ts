@@ -233,53 +233,62 @@ function writeScaledInt(b: Uint8Array, at: number, a: number, scale: number): nu
  * Appending a text whose own CRC is known. The state update is linear, so the state after a text
  * S from state c is Z_|S|(c) xor G(S), where Z_L is the effect of L zero bytes and G(S) the state
  * after S from 0. Z_L is a linear map of 32 bits: four 256-entry tables per L (ZEROS, for L up
- * to MAX_SEGMENT). A checksum over the top of a book then costs a few table reads per number
- * whose text it already knows (`CrcSegments`), instead of a step per character.
+ * to ZEROS_MAX; longer runs compose). A checksum over the top of a book then costs a few table
+ * reads per level whose text it already knows (`CrcSegments`), instead of a step per character.
  */
-export const MAX_SEGMENT = 24;
-const ZEROS = new Int32Array((MAX_SEGMENT + 1) * 1024);
+export const ZEROS_MAX = 24;
+const ZEROS = new Int32Array((ZEROS_MAX + 1) * 1024);
 for (let k = 0; k < 4; k++) for (let v = 0; v < 256; v++) ZEROS[k * 256 + v] = v << (8 * k);
-for (let L = 1; L <= MAX_SEGMENT; L++) {
+for (let L = 1; L <= ZEROS_MAX; L++) {
   for (let i = 0; i < 1024; i++) {
     const prev = ZEROS[(L - 1) * 1024 + i]!;
     ZEROS[L * 1024 + i] = TABLE[prev & 0xff]! ^ (prev >>> 8);
   }
 }
 
-/** The state after `len` zero bytes from state `c` (len <= MAX_SEGMENT). */
+/** The state after `len` zero bytes from state `c`. */
 function crc32Zeros(c: number, len: number): number {
+  while (len > ZEROS_MAX) {
+    c = crc32Zeros(c, ZEROS_MAX);
+    len -= ZEROS_MAX;
+  }
   const o = len * 1024;
   return ZEROS[o + (c & 0xff)]! ^ ZEROS[o + 256 + ((c >>> 8) & 0xff)]! ^ ZEROS[o + 512 + ((c >>> 16) & 0xff)]! ^ ZEROS[o + 768 + (c >>> 24)]!;
 }
 
 /**
- * Per-position memory of the texts a book checksum hashes: for each position (e.g. "price of the
- * 3rd best bid") the value seen there, its text's length and CRC from state 0, for this pass
+ * Per-position memory of the texts a book checksum hashes, one text per level and side (the
+ * level's price and size as the checksum renders them): for each position (e.g. "the 3rd best
+ * bid") the price and size seen there, the text's length and its CRC from state 0, for this pass
  * (one checksum) and the previous one. Between two messages most of a book's top is unchanged,
- * or moved by one level when a level was inserted or removed above it, so most numbers are
- * appended from here. A slot's value, CRC and length always belong together, so a text found at
- * another position of the same kind (same scale) is as good as one found in place.
+ * or moved by one level when a level was inserted or removed above it, so most levels are
+ * appended from here. A slot's price, size, CRC and length always belong together, so a text
+ * found at another position is as good as one found in place.
  */
 export class CrcSegments {
-  private readonly vals: Float64Array;
+  private readonly prices: Float64Array;
+  private readonly sizes: Float64Array;
   private readonly crcs: Int32Array;
-  private readonly lens: Uint8Array;
-  private readonly prevVals: Float64Array;
+  private readonly lens: Uint16Array;
+  private readonly prevPrices: Float64Array;
+  private readonly prevSizes: Float64Array;
   private readonly prevCrcs: Int32Array;
-  private readonly prevLens: Uint8Array;
+  private readonly prevLens: Uint16Array;
 
   constructor(slots: number) {
-    this.vals = new Float64Array(slots).fill(Number.NaN);
+    this.prices = new Float64Array(slots).fill(Number.NaN);
+    this.sizes = new Float64Array(slots);
     this.crcs = new Int32Array(slots);
-    this.lens = new Uint8Array(slots);
-    this.prevVals = new Float64Array(slots).fill(Number.NaN);
+    this.lens = new Uint16Array(slots);
+    this.prevPrices = new Float64Array(slots).fill(Number.NaN);
+    this.prevSizes = new Float64Array(slots);
     this.prevCrcs = new Int32Array(slots);
-    this.prevLens = new Uint8Array(slots);
+    this.prevLens = new Uint16Array(slots);
   }
 
-  /** True when position `k` held the text of `v` in the last pass. */
-  has(k: number, v: number): boolean {
-    return this.vals[k] === v;
+  /** True when position `k` held the level (`price`, `size`) in the last pass. */
+  has(k: number, price: number, size: number): boolean {
+    return this.prices[k] === price && this.sizes[k] === size;
   }
 
   /**
@@ -287,35 +296,31 @@ export class CrcSegments {
    * of it (a caller may rewrite only the positions from some level on).
    */
   begin(): void {
-    this.prevVals.set(this.vals);
+    this.prevPrices.set(this.prices);
+    this.prevSizes.set(this.sizes);
     this.prevCrcs.set(this.crcs);
     this.prevLens.set(this.lens);
   }
 
   /**
-   * Give position `k` of this pass the text of `v` kept by the previous pass at `k`, `k + shift`
-   * or `k - shift` (`shift` slots per level, so the slot is of the same kind); false when none of
-   * them holds it.
+   * Give position `k` of this pass the text of (`price`, `size`) kept by the previous pass at `k`,
+   * `k + shift` or `k - shift` (`shift` slots per level); false when none of them holds it.
    */
-  reuse(k: number, v: number, shift: number): boolean {
-    const pv = this.prevVals;
-    let j = k;
-    if (pv[j] !== v) {
-      j = k + shift;
-      if (j >= pv.length || pv[j] !== v) {
-        j = k - shift;
-        if (j < 0 || pv[j] !== v) return false;
-      }
+  reuse(k: number, price: number, size: number, shift: number): boolean {
+    const pp = this.prevPrices;
+    const ps = this.prevSizes;
+    // In place: this pass still holds the same slot.
+    if (pp[k] === price && ps[k] === size) return true;
+    let j = k + shift;
+    if (j >= pp.length || pp[j] !== price || ps[j] !== size) {
+      j = k - shift;
+      if (j < 0 || pp[j] !== price || ps[j] !== size) return false;
     }
-    this.vals[k] = v;
+    this.prices[k] = price;
+    this.sizes[k] = size;
     this.crcs[k] = this.prevCrcs[j]!;
     this.lens[k] = this.prevLens[j]!;
     return true;
-  }
-
-  /** Position `k` of this pass holds no text (the caller hashed one it could not keep). */
-  drop(k: number): void {
-    this.vals[k] = Number.NaN;
   }
 
   /** State `c` followed by the text kept at position `k` of this pass. */
@@ -323,24 +328,23 @@ export class CrcSegments {
     return crc32Zeros(c, this.lens[k]!) ^ this.crcs[k]!;
   }
 
-  /**
-   * Keep `b[0..len)` as the text of `v` at position `k` and return state `c` followed by it.
-   * Texts longer than MAX_SEGMENT are hashed but not kept.
-   */
-  put(c: number, k: number, v: number, b: Uint8Array, len: number): number {
-    if (len > MAX_SEGMENT) {
-      this.vals[k] = Number.NaN;
-      return crc32Bytes(c, b, 0, len);
-    }
-    this.vals[k] = v;
+  /** Keep `b[0..len)` as the text of (`price`, `size`) at position `k` and return state `c` followed by it. */
+  put(c: number, k: number, price: number, size: number, b: Uint8Array, len: number): number {
+    this.prices[k] = price;
+    this.sizes[k] = size;
     this.lens[k] = len;
     this.crcs[k] = crc32Bytes(0, b, 0, len);
     return this.append(c, k);
   }
 
+  /** Position `k` of this pass holds no text (the caller hashed one it could not keep). */
+  drop(k: number): void {
+    this.prices[k] = Number.NaN;
+  }
+
   /** Forget every position (the texts' scale changed). */
   clear(): void {
-    this.vals.fill(Number.NaN);
-    this.prevVals.fill(Number.NaN);
+    this.prices.fill(Number.NaN);
+    this.prevPrices.fill(Number.NaN);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { CRC32_INIT, crc32Byte, crc32Bytes, crc32Final, crc32Text, crc32Unbyte, crc32Update, CrcSegments, MAX_SEGMENT, toSigned32, writeScaled, writeUInt } from '../../../src-shared/model/crc32.ts';
+import { CRC32_INIT, crc32Byte, crc32Bytes, crc32Final, crc32Text, crc32Unbyte, crc32Update, CrcSegments, toSigned32, writeScaled, writeUInt, ZEROS_MAX } from '../../../src-shared/model/crc32.ts';
 import { formatScaled, parseScaled, requiredScale } from '../../../src-shared/model/decimal.ts';
 import { loadRecording } from '../../../src-main/engine/replay/recording.ts';
 import { dataPath } from '../../support/data.ts';
@@ -81,54 +81,55 @@ describe('crc32Unbyte', () => {
 });
 
 describe('CrcSegments (texts appended by their own CRC)', () => {
-  it('gives the CRC of the concatenation for every text length, kept or not', async () => {
+  it('gives the CRC of the concatenation for every text length, short and longer than one zeros table', async () => {
     const recs = await loadRecording(dataPath('okx/cryptofeed_books_2022-05-13.ndjson'));
-    const bytes = Buffer.from(recs.find((r) => r.dir === 'recv' && r.raw.length > 600)!.raw, 'utf8');
+    const bytes = Buffer.from(recs.find((r) => r.dir === 'recv' && r.raw.length > 2000)!.raw, 'utf8');
     const seg = new CrcSegments(4);
     let c = CRC32_INIT;
     let at = 0;
     const pieces: Buffer[] = [];
-    for (let len = 0; len <= MAX_SEGMENT + 6; len++) {
+    for (let len = 0; len <= 2 * ZEROS_MAX + 7; len++) {
       const piece = bytes.subarray(at, at + len);
       at += len;
       const k = len % 4;
-      c = seg.put(c, k, len, new Uint8Array(piece), len);
+      c = seg.put(c, k, len, 7, new Uint8Array(piece), len);
       pieces.push(piece);
       expect(crc32Final(c), `len ${len}`).toBe(zlibCrc32(Buffer.concat(pieces)));
       // Appending the kept text again equals hashing it again.
-      if (len <= MAX_SEGMENT) {
-        expect(seg.has(k, len)).toBe(true);
-        c = seg.append(c, k);
-        pieces.push(piece);
-        expect(crc32Final(c), `len ${len} again`).toBe(zlibCrc32(Buffer.concat(pieces)));
-      } else {
-        expect(seg.has(k, len)).toBe(false);
-      }
+      expect(seg.has(k, len, 7)).toBe(true);
+      expect(seg.has(k, len, 8)).toBe(false);
+      c = seg.append(c, k);
+      pieces.push(piece);
+      expect(crc32Final(c), `len ${len} again`).toBe(zlibCrc32(Buffer.concat(pieces)));
     }
     seg.clear();
-    expect(seg.has(1, 1)).toBe(false);
+    expect(seg.has(1, 1, 7)).toBe(false);
   });
 
-  it('reuses a text from the same position or one level away in the last pass, and nothing else', () => {
-    const text = (v: number) => new Uint8Array(Buffer.from(String(v)));
-    const seg = new CrcSegments(6); // 3 levels of 2 slots (price, size)
-    const vals = [65000, 3, 64999, 7, 64998, 1];
-    vals.forEach((v, k) => seg.put(0, k, v, text(v), String(v).length));
+  it('reuses a level\'s text from the same position or one level away in the last pass, and nothing else', () => {
+    const text = (p: number, q: number) => new Uint8Array(Buffer.from(`${p}:${q}`));
+    const seg = new CrcSegments(3); // 3 levels of one side, one slot each
+    const levels = [
+      [65000, 3],
+      [64999, 7],
+      [64998, 1],
+    ] as const;
+    levels.forEach(([p, q], k) => seg.put(0, k, p, q, text(p, q), `${p}:${q}`.length));
     seg.begin();
-    // A level inserted at the top: the old levels moved down by one (2 slots).
-    expect(seg.reuse(2, 65000, 2)).toBe(true);
-    expect(seg.reuse(3, 3, 2)).toBe(true);
-    expect(seg.reuse(4, 64999, 2)).toBe(true);
-    // Two levels away, or another value: not kept.
-    expect(seg.reuse(0, 64998, 2)).toBe(false);
-    expect(seg.reuse(0, 65001, 2)).toBe(false);
+    // A level inserted at the top: the old levels moved down by one slot.
+    expect(seg.reuse(1, 65000, 3, 1)).toBe(true);
+    expect(seg.reuse(2, 64999, 7, 1)).toBe(true);
+    // Two levels away, another price, or the same price with another size: not kept.
+    expect(seg.reuse(0, 64998, 1, 1)).toBe(false);
+    expect(seg.reuse(0, 65001, 3, 1)).toBe(false);
+    expect(seg.reuse(0, 65000, 4, 1)).toBe(false);
     // The reused slot hashes the moved text.
-    expect(crc32Final(seg.append(CRC32_INIT, 4))).toBe(crc32Text('64999'));
+    expect(crc32Final(seg.append(CRC32_INIT, 2))).toBe(crc32Text('64999:7'));
     // begin() keeps this pass as the start of the next one.
     seg.begin();
-    expect(seg.has(2, 65000)).toBe(true);
-    expect(seg.has(4, 64999)).toBe(true);
-    seg.drop(4);
-    expect(seg.has(4, 64999)).toBe(false);
+    expect(seg.has(1, 65000, 3)).toBe(true);
+    expect(seg.has(2, 64999, 7)).toBe(true);
+    seg.drop(2);
+    expect(seg.has(2, 64999, 7)).toBe(false);
   });
 });

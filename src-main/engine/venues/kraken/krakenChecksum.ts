@@ -38,36 +38,38 @@ export function krakenChecksumField(text: string): string {
 
 /**
  * A value at the pair's wire decimals with '.' removed and leading zeros stripped is just the
- * integer mantissa * 10^(decimals - scale): hash its digits directly (hot path, every message).
- * Falls back to the text path when that integer is not a safe integer or would need rounding.
+ * integer mantissa * 10^(decimals - scale): its digits are written at `TEXT[at]` (hot path, every
+ * message); returns the index after them. Falls back to the text path when that integer is not a
+ * safe integer or would need rounding; -1 when the text does not fit.
  */
-function field(mantissa: number, scale: number, decimals: number): number {
+function field(at: number, mantissa: number, scale: number, decimals: number): number {
   const n = decimals >= scale ? mantissa * POW10[decimals - scale]! : mantissa / POW10[scale - decimals]!;
-  if (n > 0 && Number.isSafeInteger(n)) return writeUInt(TEXT, 0, n);
+  if (n > 0 && Number.isSafeInteger(n)) return writeUInt(TEXT, at, n);
   const text = krakenChecksumField(formatWithDecimals(mantissa, scale, decimals));
-  if (text.length > TEXT.length) return -1;
-  for (let i = 0; i < text.length; i++) TEXT[i] = text.charCodeAt(i);
-  return text.length;
+  if (at + text.length > TEXT.length) return -1;
+  for (let i = 0; i < text.length; i++) TEXT[at + i] = text.charCodeAt(i);
+  return at + text.length;
 }
 
-/** State `c` followed by the field of `v`, kept at position `k` (levels are 2 slots apart). */
-function put(t: CrcSegments, c: number, k: number, v: number, scale: number, decimals: number): number {
-  if (t.reuse(k, v, 2)) return t.append(c, k);
-  const len = field(v, scale, decimals);
+/** State `c` followed by the level's price and volume fields, kept at position `k` (levels are 1 slot apart). */
+function level(t: CrcSegments, c: number, k: number, price: number, size: number, book: OrderBook, dec: WireDecimals): number {
+  if (t.reuse(k, price, size, 1)) return t.append(c, k);
+  const end = field(0, price, book.priceScale, dec.price);
+  const len = end < 0 ? -1 : field(end, size, book.sizeScale, dec.size);
   if (len < 0) {
     t.drop(k);
-    return crc32Update(c, krakenChecksumField(formatWithDecimals(v, scale, decimals)));
+    return crc32Update(crc32Update(c, krakenChecksumField(formatWithDecimals(price, book.priceScale, dec.price))), krakenChecksumField(formatWithDecimals(size, book.sizeScale, dec.size)));
   }
-  return t.put(c, k, v, TEXT, len);
+  return t.put(c, k, price, size, TEXT, len);
 }
 
 /**
  * First level (of KRAKEN_CHECKSUM_DEPTH when none) where this side's `n` levels differ from the
- * `last` ones of the last checksum, whose fields sit at slots `base + 2 * i` and `+ 1`.
+ * `last` ones of the last checksum, kept at slots `base + i`.
  */
 function firstChange(t: CrcSegments, n: number, last: number, prices: Float64Array, sizes: Float64Array, base: number): number {
   const common = Math.min(n, last);
-  for (let i = 0; i < common; i++) if (!t.has(base + 2 * i, prices[i]!) || !t.has(base + 2 * i + 1, sizes[i]!)) return i;
+  for (let i = 0; i < common; i++) if (!t.has(base + i, prices[i]!, sizes[i]!)) return i;
   return n === last ? KRAKEN_CHECKSUM_DEPTH : common;
 }
 
@@ -75,36 +77,31 @@ function firstChange(t: CrcSegments, n: number, last: number, prices: Float64Arr
  * Unsigned checksum of a local book, as Kraken would send it for this state (asks then bids,
  * best first). Hot path (every message): the state after each level of the last checksum is
  * kept, so hashing resumes at the first level that differs (the last result when none does);
- * each field's text is appended from the book's CrcSegments when the last checksum saw that
- * value at that level or one level away (a level inserted or removed above), else written and
- * kept.
+ * each level's text (price then volume fields) is appended from the book's CrcSegments when
+ * the last checksum saw that price and volume at that level or one level away (a level inserted
+ * or removed above), else written and kept.
  */
 export function krakenBookChecksum(book: OrderBook, dec: WireDecimals): number {
   let seg = SEGMENTS.get(book);
   if (seg === undefined || seg.ps !== book.priceScale || seg.ss !== book.sizeScale || seg.pd !== dec.price || seg.sd !== dec.size) {
-    seg = { ps: book.priceScale, ss: book.sizeScale, pd: dec.price, sd: dec.size, na: 0, nb: 0, after: new Int32Array(2 * KRAKEN_CHECKSUM_DEPTH + 1).fill(CRC32_INIT), texts: new CrcSegments(4 * KRAKEN_CHECKSUM_DEPTH) };
+    seg = { ps: book.priceScale, ss: book.sizeScale, pd: dec.price, sd: dec.size, na: 0, nb: 0, after: new Int32Array(2 * KRAKEN_CHECKSUM_DEPTH + 1).fill(CRC32_INIT), texts: new CrcSegments(2 * KRAKEN_CHECKSUM_DEPTH) };
     SEGMENTS.set(book, seg);
   }
   const t = seg.texts;
   const D = KRAKEN_CHECKSUM_DEPTH;
   const na = book.asks.copyBest(D, ASK_P, ASK_S);
   const nb = book.bids.copyBest(D, BID_P, BID_S);
-  // Levels 0..D-1 are the asks, D..2D-1 the bids; slots 2 per level in the same order.
+  // Levels 0..D-1 are the asks, D..2D-1 the bids; one slot per level in the same order.
   const askFrom = firstChange(t, na, seg.na, ASK_P, ASK_S, 0);
-  const from = askFrom < D ? askFrom : D + firstChange(t, nb, seg.nb, BID_P, BID_S, 2 * D);
+  const from = askFrom < D ? askFrom : D + firstChange(t, nb, seg.nb, BID_P, BID_S, D);
   const after = seg.after;
   if (from < 2 * D) {
     t.begin();
-    const ps = book.priceScale;
-    const ss = book.sizeScale;
     let c = after[from]!;
     for (let j = from; j < 2 * D; j++) {
       const ask = j < D;
       const i = ask ? j : j - D;
-      if (i < (ask ? na : nb)) {
-        c = put(t, c, 2 * j, (ask ? ASK_P : BID_P)[i]!, ps, dec.price);
-        c = put(t, c, 2 * j + 1, (ask ? ASK_S : BID_S)[i]!, ss, dec.size);
-      }
+      if (i < (ask ? na : nb)) c = level(t, c, j, (ask ? ASK_P : BID_P)[i]!, (ask ? ASK_S : BID_S)[i]!, book, dec);
       after[j + 1] = c;
     }
     seg.na = na;
@@ -119,8 +116,8 @@ export function krakenBookChecksum(book: OrderBook, dec: WireDecimals): number {
  */
 const SEGMENTS = new WeakMap<OrderBook, { ps: number; ss: number; pd: number; sd: number; na: number; nb: number; after: Int32Array; texts: CrcSegments }>();
 
-/** One field's digits. */
-const TEXT = new Uint8Array(64);
+/** One level's fields: price digits then volume digits. */
+const TEXT = new Uint8Array(128);
 const ASK_P = new Float64Array(KRAKEN_CHECKSUM_DEPTH);
 const ASK_S = new Float64Array(KRAKEN_CHECKSUM_DEPTH);
 const BID_P = new Float64Array(KRAKEN_CHECKSUM_DEPTH);

@@ -88,25 +88,25 @@ export function okxBookChecksum(book: OrderBook): number {
   for (let i = 0; i < nb; i++) if (bs[i]! > Number.MAX_SAFE_INTEGER || bp[i]! > Number.MAX_SAFE_INTEGER) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
   for (let i = 0; i < na; i++) if (as[i]! > Number.MAX_SAFE_INTEGER || ap[i]! > Number.MAX_SAFE_INTEGER) return checksumOf(bookLevels(book.bids, ps, ss), bookLevels(book.asks, ps, ss));
   if (nb + na === 0) return toSigned32(crc32Final(CRC32_INIT));
-  // Interleaved bid/ask text, each number kept with the ':' before it (from START the first
-  // one hashes as if it had none). The state after each level is kept too: hashing resumes at
-  // the first level that differs from the last checksum, and each number's text is appended from
-  // the book's CrcSegments when the last checksum saw that value at that level or one level away
-  // (a level inserted or removed above), else written and kept.
+  // Interleaved bid/ask text, kept per level and side as ":price:size" (from START the first one
+  // hashes as if it had no ':'). The state after each level is kept too: hashing resumes at the
+  // first level that differs from the last checksum, and each level's text is appended from the
+  // book's CrcSegments when the last checksum saw that price and size at that level or one level
+  // away (a level inserted or removed above), else written and kept.
   let seg = SEGMENTS.get(book);
   if (seg === undefined || seg.ps !== ps || seg.ss !== ss) {
-    seg = { ps, ss, nb: 0, na: 0, after: new Int32Array(OKX_CHECKSUM_DEPTH + 1).fill(START), texts: new CrcSegments(4 * OKX_CHECKSUM_DEPTH) };
+    seg = { ps, ss, nb: 0, na: 0, after: new Int32Array(OKX_CHECKSUM_DEPTH + 1).fill(START), texts: new CrcSegments(2 * OKX_CHECKSUM_DEPTH) };
     SEGMENTS.set(book, seg);
   }
   const t = seg.texts;
-  const from = Math.min(firstChange(t, nb, seg.nb, bp, bs, 0), firstChange(t, na, seg.na, ap, as, 2));
+  const from = Math.min(firstChange(t, nb, seg.nb, bp, bs, 0), firstChange(t, na, seg.na, ap, as, 1));
   const after = seg.after;
   if (from < OKX_CHECKSUM_DEPTH) {
     t.begin();
     let c = after[from]!;
     for (let i = from; i < OKX_CHECKSUM_DEPTH; i++) {
-      if (i < nb) c = number(t, number(t, c, 4 * i, bp[i]!, ps), 4 * i + 1, bs[i]!, ss);
-      if (i < na) c = number(t, number(t, c, 4 * i + 2, ap[i]!, ps), 4 * i + 3, as[i]!, ss);
+      if (i < nb) c = level(t, c, 2 * i, bp[i]!, bs[i]!, ps, ss);
+      if (i < na) c = level(t, c, 2 * i + 1, ap[i]!, as[i]!, ps, ss);
       after[i + 1] = c;
     }
     seg.nb = nb;
@@ -120,18 +120,20 @@ const START = crc32Unbyte(CRC32_INIT, 58);
 
 /**
  * First level (of OKX_CHECKSUM_DEPTH when none) where this side's `n` levels differ from the
- * `last` ones of the last checksum, whose numbers sit at slots `4 * i + base` and `+ 1`.
+ * `last` ones of the last checksum, kept at slots `2 * i + side`.
  */
-function firstChange(t: CrcSegments, n: number, last: number, prices: Float64Array, sizes: Float64Array, base: number): number {
+function firstChange(t: CrcSegments, n: number, last: number, prices: Float64Array, sizes: Float64Array, side: number): number {
   const common = Math.min(n, last);
-  for (let i = 0; i < common; i++) if (!t.has(4 * i + base, prices[i]!) || !t.has(4 * i + base + 1, sizes[i]!)) return i;
+  for (let i = 0; i < common; i++) if (!t.has(2 * i + side, prices[i]!, sizes[i]!)) return i;
   return n === last ? OKX_CHECKSUM_DEPTH : common;
 }
 
-/** State `c` followed by ':' and the text of `v`, kept at position `k` (levels are 4 slots apart). */
-function number(t: CrcSegments, c: number, k: number, v: number, scale: number): number {
-  if (t.reuse(k, v, 4)) return t.append(c, k);
-  return t.put(c, k, v, TEXT, writeScaled(TEXT, 1, v, scale));
+/** State `c` followed by ":price:size", kept at position `k` (levels are 2 slots apart). */
+function level(t: CrcSegments, c: number, k: number, price: number, size: number, ps: number, ss: number): number {
+  if (t.reuse(k, price, size, 2)) return t.append(c, k);
+  const end = writeScaled(TEXT, 1, price, ps);
+  TEXT[end] = 58;
+  return t.put(c, k, price, size, TEXT, writeScaled(TEXT, end + 1, size, ss));
 }
 
 /**
@@ -140,8 +142,8 @@ function number(t: CrcSegments, c: number, k: number, v: number, scale: number):
  */
 const SEGMENTS = new WeakMap<OrderBook, { ps: number; ss: number; nb: number; na: number; after: Int32Array; texts: CrcSegments }>();
 
-/** One number's text: ':', sign, up to 19 digits, point. */
-const TEXT = new Uint8Array(32);
+/** One level's text: ':', price, ':', size (each a sign, up to 19 digits and a point). */
+const TEXT = new Uint8Array(48);
 TEXT[0] = 58;
 
 const TOP_BID_P = new Float64Array(OKX_CHECKSUM_DEPTH);
