@@ -8,15 +8,11 @@
  * Keys must be unique in the frame (true for the frames they are used on; see each caller).
  */
 
-/** Index just after `"key":` (whitespace after the colon skipped), or -1. */
-const NEEDLES = new Map<string, string>();
-
-export function valueIndex(raw: string, key: string, from = 0): number {
-  let needle = NEEDLES.get(key);
-  if (needle === undefined) {
-    needle = `"${key}":`;
-    NEEDLES.set(key, needle);
-  }
+/**
+ * Index just after `needle`, a key with its quotes and colon (`'"seqId":'`, written out at the
+ * call site: no per-call lookup), whitespace after the colon skipped; or -1.
+ */
+export function valueIndex(raw: string, needle: string, from = 0): number {
   const i = raw.indexOf(needle, from < 0 ? 0 : from);
   if (i < 0) return -1;
   let j = i + needle.length;
@@ -52,9 +48,9 @@ export class RecentText {
   }
 }
 
-/** An integer value of `key` (optionally negative, safe integer), or undefined. */
-export function scanInt(raw: string, key: string, from = 0): number | undefined {
-  let j = valueIndex(raw, key, from);
+/** The integer value of the key `needle` (as for `valueIndex`; optionally negative, safe integer), or undefined. */
+export function scanInt(raw: string, needle: string, from = 0): number | undefined {
+  let j = valueIndex(raw, needle, from);
   if (j < 0) return undefined;
   const neg = raw.charCodeAt(j) === 45;
   if (neg) j++;
@@ -72,15 +68,15 @@ export function scanInt(raw: string, key: string, from = 0): number | undefined 
   return neg ? -v : v;
 }
 
-/** A non-negative integer value of `key` (safe integer), or -1. */
-export function scanUint(raw: string, key: string, from = 0): number {
-  const v = scanInt(raw, key, from);
+/** The non-negative integer value of the key `needle` (safe integer), or -1. */
+export function scanUint(raw: string, needle: string, from = 0): number {
+  const v = scanInt(raw, needle, from);
   return v !== undefined && v >= 0 ? v : -1;
 }
 
-/** A string value of `key` without escapes, or undefined. */
-export function scanString(raw: string, key: string, from = 0): string | undefined {
-  const j = valueIndex(raw, key, from);
+/** The string value of the key `needle` without escapes, or undefined. */
+export function scanString(raw: string, needle: string, from = 0): string | undefined {
+  const j = valueIndex(raw, needle, from);
   if (j < 0 || raw.charCodeAt(j) !== 34) return undefined;
   const end = raw.indexOf('"', j + 1);
   if (end < 0) return undefined;

@@ -29,11 +29,11 @@ function newBook(): SymbolBook {
 
 /** Apply a frame's b and a arrays in place; returns levels applied or -1. */
 function scanApply(sb: SymbolBook, raw: string): number {
-  const b = valueIndex(raw, 'b');
+  const b = valueIndex(raw, '"b":');
   const end = sb.applyLevelPairs(true, raw, b);
   if (end < 0) return -1;
   const n = sb.pairsApplied;
-  const a = valueIndex(raw, 'a', end);
+  const a = valueIndex(raw, '"a":', end);
   if (sb.applyLevelPairs(false, raw, a) < 0) return -1;
   return n + sb.pairsApplied;
 }
@@ -85,7 +85,7 @@ describe('applyLevelPairs', () => {
     expect(scanApply(newBook(), frames.reduce((a, f) => (f.length > a.length ? f : a)))).toBeGreaterThan(0);
     const cut = raw.slice(0, raw.indexOf('"a":') - 6);
     const sb = newBook();
-    expect(sb.applyLevelPairs(true, cut, valueIndex(cut, 'b'))).toBe(-1);
+    expect(sb.applyLevelPairs(true, cut, valueIndex(cut, '"b":'))).toBe(-1);
   });
 
   it('widens the scale for a finer decimal and parses exponents exactly', async () => {

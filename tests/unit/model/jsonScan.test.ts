@@ -10,11 +10,11 @@ describe('jsonScan', () => {
     let negatives = 0;
     for (const f of frames) {
       const d = (JSON.parse(f) as { data: { checksum: number; ts: string }[] }).data[0]!;
-      expect(scanInt(f, 'checksum')).toBe(d.checksum);
-      expect(scanString(f, 'ts')).toBe(d.ts);
+      expect(scanInt(f, '"checksum":')).toBe(d.checksum);
+      expect(scanString(f, '"ts":')).toBe(d.ts);
       if (d.checksum < 0) {
         negatives++;
-        expect(scanUint(f, 'checksum')).toBe(-1);
+        expect(scanUint(f, '"checksum":')).toBe(-1);
       }
     }
     expect(negatives).toBeGreaterThan(100);
@@ -22,9 +22,9 @@ describe('jsonScan', () => {
 
   it('says "absent" for a missing key, a fraction, an exponent or no digits', () => {
     const f = '{"a":1.5,"b":2e3,"c":-,"d":"7","e":-42}';
-    for (const k of ['a', 'b', 'c', 'd', 'zz']) expect(scanInt(f, k), k).toBeUndefined();
-    expect(scanInt(f, 'e')).toBe(-42);
-    expect(valueIndex(f, 'e')).toBe(f.indexOf('-42'));
+    for (const k of ['a', 'b', 'c', 'd', 'zz']) expect(scanInt(f, `"${k}":`), k).toBeUndefined();
+    expect(scanInt(f, '"e":')).toBe(-42);
+    expect(valueIndex(f, '"e":')).toBe(f.indexOf('-42'));
   });
 
   it('RecentText gives each instrument of a real stream as parsing does, the same string object for a repeat', async () => {
@@ -35,7 +35,7 @@ describe('jsonScan', () => {
     let prev: string | undefined;
     for (const f of frames) {
       const instId = (JSON.parse(f) as { arg: { instId: string } }).arg.instId;
-      const at = valueIndex(f, 'instId');
+      const at = valueIndex(f, '"instId":');
       const q = quoted.quoted(f, at);
       expect(q).toBe(instId);
       expect(sliced.slice(f, at + 1, at + 1 + instId.length)).toBe(instId);
@@ -44,7 +44,7 @@ describe('jsonScan', () => {
     }
     expect(repeats).toBeGreaterThan(100);
     // Not a string, an escape, an unterminated string.
-    expect(quoted.quoted('{"instId":42}', valueIndex('{"instId":42}', 'instId'))).toBeUndefined();
+    expect(quoted.quoted('{"instId":42}', valueIndex('{"instId":42}', '"instId":'))).toBeUndefined();
     expect(quoted.quoted('{"instId":"A\\"B"}', 10)).toBeUndefined();
     expect(quoted.quoted('{"instId":"BTC', 10)).toBeUndefined();
     // A longer name that starts like the previous one is not taken for it.

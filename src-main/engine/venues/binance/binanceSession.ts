@@ -150,18 +150,18 @@ export class BinanceSession implements VenueSession {
     }
     // Documented key order: e, E, (T), s, (ps), U, u, (pu), b, a. Each search starts where the
     // previous key was found, so the frame is scanned about once.
-    const eAt = valueIndex(raw, 'E');
-    const sAt = valueIndex(raw, 's', eAt < 0 ? 0 : eAt);
+    const eAt = valueIndex(raw, '"E":');
+    const sAt = valueIndex(raw, '"s":', eAt < 0 ? 0 : eAt);
     const symbol = sAt < 0 ? undefined : this.symbols.quoted(raw, sAt);
-    const uAt = valueIndex(raw, 'U');
-    const first = scanUint(raw, 'U', uAt - 4);
-    const last = scanUint(raw, 'u', uAt);
-    const b = valueIndex(raw, 'b', uAt);
+    const uAt = valueIndex(raw, '"U":');
+    const first = scanUint(raw, '"U":', uAt - 4);
+    const last = scanUint(raw, '"u":', uAt);
+    const b = valueIndex(raw, '"b":', uAt);
     if (symbol === undefined || uAt < 0 || first < 0 || last < 0 || b < 0) return false;
     const sb = this.ctx.book(symbol);
     if (sb === undefined) return true;
-    sb.observe(recvTsNs, Math.max(0, scanUint(raw, 'E', eAt - 4)));
-    const ids: IdRange = { first, last, prev: this.market === 'spot' ? -1 : scanUint(raw, 'pu', uAt) };
+    sb.observe(recvTsNs, Math.max(0, scanUint(raw, '"E":', eAt - 4)));
+    const ids: IdRange = { first, last, prev: this.market === 'spot' ? -1 : scanUint(raw, '"pu":', uAt) };
     this.state(sb).aligned.onDiff(ids, { raw, b }, recvTsNs);
     return true;
   }
@@ -195,7 +195,7 @@ export class BinanceSession implements VenueSession {
     if (bEnd < 0) return sb.state === 'resyncing' ? -1 : this.corrupt(sb);
     const n = sb.pairsApplied;
     // The ask array follows the bids directly in every frame seen; search only otherwise.
-    const a = raw.startsWith(',"a":', bEnd) ? bEnd + 5 : valueIndex(raw, 'a', bEnd);
+    const a = raw.startsWith(',"a":', bEnd) ? bEnd + 5 : valueIndex(raw, '"a":', bEnd);
     if (a < 0 || sb.applyLevelPairs(false, raw, a) < 0) return sb.state === 'resyncing' ? -1 : this.corrupt(sb);
     return n + sb.pairsApplied;
   }

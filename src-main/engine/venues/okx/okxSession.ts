@@ -170,25 +170,32 @@ export class OkxSession implements VenueSession {
    * elements, another layout): the caller then parses the frame.
    */
   private scanBook(raw: string, recvTsNs: bigint): boolean {
-    const chAt = valueIndex(raw, 'channel');
+    const chAt = valueIndex(raw, '"channel":');
     const channel = raw.startsWith('"books-l2-tbt"', chAt) ? 'books-l2-tbt' : raw.startsWith('"books"', chAt) ? 'books' : undefined;
     if (channel === undefined) return false;
-    const instAt = valueIndex(raw, 'instId', chAt);
-    const actionAt = valueIndex(raw, 'action', instAt);
+    const instAt = valueIndex(raw, '"instId":', chAt);
+    const actionAt = valueIndex(raw, '"action":', instAt);
     const snapshot = raw.startsWith('"snapshot"', actionAt);
     if (instAt < 0 || actionAt < 0 || (!snapshot && !raw.startsWith('"update"', actionAt))) return false;
-    const dataAt = valueIndex(raw, 'data', actionAt);
+    const dataAt = valueIndex(raw, '"data":', actionAt);
     // One data element; the frame ends with it (no "},{" between elements).
     if (dataAt < 0 || !raw.startsWith('[{', dataAt) || !raw.endsWith('}]}') || raw.indexOf('},{', dataAt) >= 0) return false;
-    const asksAt = valueIndex(raw, 'asks', dataAt);
-    const bidsAt = valueIndex(raw, 'bids', dataAt);
+    const asksAt = valueIndex(raw, '"asks":', dataAt);
+    // "bids" follows the asks array: jump to its end (']' is rare in level text; a search for the
+    // key would stop at every '"' of the asks).
+    let bidsAt = -1;
+    if (asksAt >= 0) {
+      const asksEnd = raw.charCodeAt(asksAt + 1) === 93 ? asksAt + 2 : raw.indexOf(']]', asksAt) + 2;
+      if (asksEnd >= 2 && raw.startsWith(',"bids":[', asksEnd)) bidsAt = asksEnd + 8;
+    }
+    if (bidsAt < 0) bidsAt = valueIndex(raw, '"bids":', dataAt);
     // The scalar fields follow the two arrays.
     const tail = raw.lastIndexOf(']', raw.length - 3);
     if (asksAt < 0 || bidsAt < 0 || tail < asksAt || tail < bidsAt) return false;
-    const tsText = scanString(raw, 'ts', tail);
-    const checksum = scanInt(raw, 'checksum', tail);
-    const seqId = scanInt(raw, 'seqId', tail);
-    const prevSeqId = scanInt(raw, 'prevSeqId', tail);
+    const tsText = scanString(raw, '"ts":', tail);
+    const checksum = scanInt(raw, '"checksum":', tail);
+    const seqId = scanInt(raw, '"seqId":', tail);
+    const prevSeqId = scanInt(raw, '"prevSeqId":', tail);
     const instId = this.instIds.quoted(raw, instAt);
     // OKX always sends ts after the arrays; a frame without it there is not this layout.
     if (instId === undefined || tsText === undefined) return false;
