@@ -235,7 +235,13 @@ describe('the console in Chromium against depthdesk serve --replay', () => {
 
   it('a diff dropped in transit shows as a gap with expected/got, and the book returns to live', async () => {
     const server = running!.replay!.server('binance-spot')!;
-    await until(`${GAP_SYMBOL} live`, async () => (await api<EngineStatus>('/api/status')).symbols.some((x) => x.symbol === GAP_SYMBOL && x.state === 'live'));
+    const liveAt = await until(`${GAP_SYMBOL} live`, async () => (await api<EngineStatus>('/api/status')).symbols.find((x) => x.symbol === GAP_SYMBOL && x.state === 'live'));
+    // The replay answers the first snapshot request with the recorded snapshot, which is ahead of
+    // the first twelve DENTUSDT diffs on the wire (id 148624026, diffs up to line 148): the book is
+    // live at once and those diffs are already in it, so dropping one of them changes nothing.
+    // Wait until the book has applied a diff past the id it was live at: from then on every diff
+    // the server sends is one the book needs.
+    await until(`${GAP_SYMBOL} to apply a diff past id ${liveAt.seq}`, async () => (await api<EngineStatus>('/api/status')).symbols.some((x) => x.symbol === GAP_SYMBOL && x.state === 'live' && x.seq > liveAt.seq), 30_000);
     // Drop the next real DENTUSDT diff on its way to the engine.
     server.faults.addFrameRule({ match: { symbol: GAP_SYMBOL, channel: 'depth' }, fault: { kind: 'drop' } });
     await until('the drop to fire', async () => server.faults.log.some((f) => f.kind === 'drop' && f.symbol === GAP_SYMBOL), 30_000);
