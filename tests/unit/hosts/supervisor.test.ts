@@ -45,6 +45,22 @@ function setup(policy: Partial<SupervisorPolicy> = {}) {
   return { launcher, sup, log, att, call };
 }
 
+/** One binance-spot feed on a fake launcher, with a clock the test moves (`clock.t`, ms). */
+function clockedFeed(clock: { t: number }, policy: Partial<SupervisorPolicy> = {}) {
+  const launcher = new FakeLauncher(data);
+  const sup = new Supervisor({
+    launcher,
+    processes: [{ name: 'feed-0', role: 'feed', venues: venues('binance-spot'), bookDepth: 0, multicast: null, dataDir: '/nonexistent' }],
+    build: 'test',
+    mode: 'replay',
+    policy,
+    log: () => {},
+    now: () => clock.t,
+  });
+  running.push(sup);
+  return { launcher, sup };
+}
+
 const kinds = (log: EventLog, name: string) => log.of('process.event').filter((e) => e.name === name).map((e) => e.kind);
 
 describe('supervisor', () => {
@@ -227,38 +243,19 @@ describe('supervisor', () => {
   });
 
   it("advances a quiet book's update age between reports (processes send only changed rows)", async () => {
-    let t = 1_000_000;
-    const launcher = new FakeLauncher(data);
-    const sup = new Supervisor({
-      launcher,
-      processes: [{ name: 'feed-0', role: 'feed', venues: venues('binance-spot'), bookDepth: 0, multicast: null, dataDir: '/nonexistent' }],
-      build: 'test',
-      mode: 'replay',
-      log: () => {},
-      now: () => t,
-    });
-    running.push(sup);
+    const clock = { t: 1_000_000 };
+    const { sup } = clockedFeed(clock);
     await sup.start();
     const reported = await sup.status();
     const row = reported.symbols.find((x) => x.symbol === 'NKNUSDT')!;
     expect(row.updateAgeMs).toBe(0);
-    t += 3000;
+    clock.t += 3000;
     expect(sup.cachedStatus().symbols.find((x) => x.symbol === 'NKNUSDT')!.updateAgeMs).toBe(3000);
   });
 
   it("sends a view only the rows that changed since its previous stats frame; new and lagging views get the whole table", async () => {
-    let t = 2_000_000;
-    const launcher = new FakeLauncher(data);
-    const sup = new Supervisor({
-      launcher,
-      processes: [{ name: 'feed-0', role: 'feed', venues: venues('binance-spot'), bookDepth: 0, multicast: null, dataDir: '/nonexistent' }],
-      build: 'test',
-      mode: 'replay',
-      policy: { statsIntervalMs: 10 },
-      log: () => {},
-      now: () => t,
-    });
-    running.push(sup);
+    const clock = { t: 2_000_000 };
+    const { launcher, sup } = clockedFeed(clock, { statsIntervalMs: 10 });
     const a = new EventLog();
     sup.attach(a);
     // A view whose socket skips frames while `skip` is set (as a slow browser's does).
@@ -274,7 +271,7 @@ describe('supervisor', () => {
     // Changes in the process: a stats frame with the rows it changed (possibly none).
     const report = async (rows: typeof proc.symbols) => {
       const since = performance.now();
-      proc.peer!.emit('stats.frame', { symbols: rows, venues: [], nbbo: [], tsMs: t });
+      proc.peer!.emit('stats.frame', { symbols: rows, venues: [], nbbo: [], tsMs: clock.t });
       return { a: await frameAfter(a, since), b: skip ? null : await frameAfter(b, since), l: await frameAfter(l, since) };
     };
     await sup.status();
@@ -283,7 +280,7 @@ describe('supervisor', () => {
     expect(first.a.symbols).toHaveLength(4);
     const ages = new Map(first.a.symbols.map((r) => [r.symbol, r.updateAgeMs]));
     // 1.2 s later only NKNUSDT changed (a real row with another best bid): it alone is sent.
-    t += 1200;
+    clock.t += 1200;
     const nkn = proc.symbols.find((x) => x.symbol === 'NKNUSDT')!;
     const next = await report([{ ...nkn, bestBid: '0.3526', updateAgeMs: 3 }]);
     expect(next.a.rows).toBe('changed');
@@ -294,14 +291,14 @@ describe('supervisor', () => {
     // What was left out is exactly the previous row aged by the frames' time difference.
     for (const r of next.l.symbols) if (r.symbol !== 'NKNUSDT') expect(r).toEqual({ ...first.a.symbols.find((x) => x.symbol === r.symbol)!, updateAgeMs: ages.get(r.symbol) === null ? null : ages.get(r.symbol)! + 1200 });
     // Nothing changed but time: no rows.
-    t += 500;
+    clock.t += 500;
     expect((await report([])).a.symbols).toEqual([]);
     // B skips a frame (its socket is behind); its next frame is the whole table, A's is not.
     skip = true;
-    t += 500;
+    clock.t += 500;
     await report([{ ...nkn, bestBid: '0.3525', updateAgeMs: 1 }]);
     skip = false;
-    t += 500;
+    clock.t += 500;
     const after = await report([]);
     expect(after.a.rows).toBe('changed');
     expect(after.a.symbols).toEqual([]);
@@ -310,7 +307,7 @@ describe('supervisor', () => {
     // A view attached now starts with the whole table.
     const c = new EventLog();
     sup.attach(c);
-    t += 500;
+    clock.t += 500;
     const since = performance.now();
     await report([]);
     const cf = await frameAfter(c, since);
