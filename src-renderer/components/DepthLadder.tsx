@@ -75,9 +75,10 @@ interface LevelRowProps {
 
 /**
  * One level: one line of monospaced text (columns right-aligned by padding) in a size-contained
- * element (the stylesheet gives it `contain: size layout style`), so a new price or size lays out
- * this row only, never the ladder, the board or the table beside it, and the line is one inline
- * layout rather than a grid of blocks. Nothing in it is positioned, transformed or translucent:
+ * element (the stylesheet gives it `contain: size layout style`), so a new price or size reshapes
+ * this row's line only and never resizes the ladder, the board or the table beside it (the
+ * layout pass itself still starts at the document root: docs/CONSOLE.md), and the line is one
+ * inline layout rather than a grid of blocks. Nothing in it is positioned, transformed or translucent:
  * the depth bar is a background of the row sized inline, so a row adds no paint layer or
  * property node for the browser to composite. Rows are keyed by position and updated in place
  * (no DOM churn at full feed rate); props are primitives, so a row whose level did not move or
